@@ -1,0 +1,5 @@
+import sys
+
+from .runner import _cli
+
+sys.exit(_cli())

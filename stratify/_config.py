@@ -1,0 +1,131 @@
+"""Configuration of a stratification run: defaults, TOML loading, strict checking."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_CONFIG", "load_config", "merge_config"]
+
+LYMPHOMA_RISK_FACTORS = [
+    "salivary_gland_enlargement",
+    "lymphadenopathy",
+    "cryoglobulins",
+    "c4_low",
+    "rf",
+    "monoclonal_component",
+    "lymphopenia",
+    "germinal_centres",
+    "anti_ro",
+    "anti_la",
+    "raynaud",
+    "age",
+]
+"""Default covariates of the lymphoma model: the factors of Fragkioudaki et al.
+(Medicine 2016), Nocturne et al. (Arthritis Rheumatol 2016), Quartuccio et al.
+(2014) and Theander et al. (Ann Rheum Dis 2011), plus age for competing death."""
+
+PROFILE_BLOCKS = ["demographics", "classification", "laboratory", "clinical", "essdai",
+                  "symptoms"]
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "seed": 0,
+    "n_jobs": None,
+    "scores": {"enabled": True},
+    "quality": {"enabled": True},
+    "preprocess": {"center_correction": "combat", "protect": []},
+    "impute": {"kind": "iterative", "n_imputations": 1},
+    "cluster": {
+        "blocks": ["molecular"],
+        "columns": [],
+        "method": "gmm",
+        "k_min": 2,
+        "k_max": 8,
+        "n_resamples": 50,
+        "subsample": 0.8,
+    },
+    "profile": {"blocks": PROFILE_BLOCKS},
+    "classify": {
+        "enabled": True,
+        "estimator": "hgb",
+        "panel_size": 10,
+        "by_center": True,
+        "n_bootstrap": 200,
+    },
+    "survival": {
+        "enabled": True,
+        "method": "cox",
+        "penalizer": 0.05,
+        "features": LYMPHOMA_RISK_FACTORS,
+        "include_subgroup": True,
+        "horizons": [5.0, 10.0],
+        "n_bootstrap": 100,
+    },
+    "explain": {"enabled": True, "max_rows": 500},
+    "report": {"min_cell": 5},
+}
+"""Every key a configuration may hold, with its default. Unknown keys are errors."""
+
+
+def _check(config: Mapping[str, Any], reference: Mapping[str, Any], path: str) -> list[str]:
+    problems = []
+    for key, value in config.items():
+        where = f"{path}{key}"
+        if key not in reference:
+            problems.append(f"unknown key {where!r} (allowed: {', '.join(sorted(reference))})")
+        elif isinstance(reference[key], dict):
+            if not isinstance(value, Mapping):
+                problems.append(f"{where!r} must be a table of settings")
+            else:
+                problems += _check(value, reference[key], f"{where}.")
+    return problems
+
+
+def merge_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults updated by ``config``; unknown keys raise ``ValueError`` listing all of them.
+
+    Examples
+    --------
+    >>> merge_config({"cluster": {"method": "kmeans"}})["cluster"]["method"]
+    'kmeans'
+    >>> merge_config({"clustr": {}})
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid configuration: unknown key 'clustr' (allowed: ...)
+    """
+    merged = copy.deepcopy(DEFAULT_CONFIG)
+    if not config:
+        return merged
+    problems = _check(config, DEFAULT_CONFIG, "")
+    if problems:
+        raise ValueError("Invalid configuration: " + "; ".join(problems))
+    for key, value in config.items():
+        if isinstance(merged[key], dict):
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a TOML configuration file and merge it with the defaults."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such configuration file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc}).") from None
+    try:
+        return merge_config(raw)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None

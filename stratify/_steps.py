@@ -1,0 +1,310 @@
+"""The steps of :class:`stratify.workflow.Stratification`, one function each."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data import Cohort
+
+ESSDAI_COLUMNS = [
+    "essdai_constitutional", "essdai_lymphadenopathy", "essdai_glandular", "essdai_articular",
+    "essdai_cutaneous", "essdai_pulmonary", "essdai_renal", "essdai_muscular", "essdai_pns",
+    "essdai_cns", "essdai_haematological", "essdai_biological",
+]
+ESSPRI_COLUMNS = ["esspri_dryness", "esspri_fatigue", "esspri_pain"]
+
+
+@dataclass
+class _State:
+    cohort: Cohort
+    validation: Cohort | None
+    config: dict[str, Any]
+    X: pd.DataFrame | None = None                # cluster features, corrected and imputed
+    frames: list[pd.DataFrame] = field(default_factory=list)  # multiple imputations
+    preprocess: list[Any] = field(default_factory=list)      # fitted (name, transformer)
+    scores: pd.DataFrame | None = None
+
+
+def _exclude(result, ids, step: str, reason: str) -> None:
+    ids = list(map(str, ids))
+    if not ids:
+        return
+    rows = pd.DataFrame({"patient_id": ids, "step": step, "reason": reason})
+    result.excluded = pd.concat([result.excluded, rows], ignore_index=True)
+
+
+def _has(data: pd.DataFrame, columns: list[str]) -> bool:
+    return all(c in data.columns for c in columns)
+
+
+def step_scores(result, state: _State) -> None:
+    from . import scores
+
+    data = state.cohort.data
+    out = pd.DataFrame(index=data.index)
+    if _has(data, ESSDAI_COLUMNS):
+        out["essdai"] = scores.essdai(data)
+        out["clinessdai"] = scores.clinessdai(data)
+    if _has(data, ESSPRI_COLUMNS):
+        out["esspri"] = scores.esspri(data)
+    if _has(data, ["focus_score", "anti_ro"]):
+        acr = scores.acr_eular_2016(data)
+        out["acr_eular_2016_points"] = acr["points"]
+    risk = scores.lymphoma_risk_score(data)
+    out["lymphoma_risk_factors"] = risk["n_factors"]
+    state.scores = out
+    result.artifacts["scores"] = out
+    result.tables["scores_summary"] = out.describe().T
+
+
+def step_quality(result, state: _State) -> None:
+    from .data import quality_report
+
+    if "center" not in state.cohort.data.columns:
+        return
+    report = quality_report(state.cohort)
+    result.artifacts["quality"] = report
+    result.tables["quality_flags"] = report.flags()
+
+
+def _cluster_frame(cohort: Cohort, config: dict[str, Any]) -> pd.DataFrame:
+    c = config["cluster"]
+    X = cohort.select(blocks=c["blocks"] or None, columns=c["columns"] or None)
+    numeric = [col for col in X.columns if pd.api.types.is_numeric_dtype(X[col])]
+    if not numeric:
+        raise ValueError(
+            f"No numeric cluster features in blocks {c['blocks']} / columns {c['columns']}."
+        )
+    return X[numeric]
+
+
+def step_features(result, state: _State) -> None:
+    from .impute import MultipleImputer, make_imputer
+    from .preprocess import CenterCorrector
+
+    config, seed = state.config, state.config["seed"]
+    data = state.cohort.data
+    X = _cluster_frame(state.cohort, config)
+    empty = X.index[X.isna().all(axis=1)]
+    _exclude(result, empty, "cluster", "no cluster feature observed")
+    X = X.drop(index=empty)
+    method = config["preprocess"]["center_correction"]
+    if method and "center" in data.columns and data.loc[X.index, "center"].nunique() > 1:
+        protect = list(config["preprocess"]["protect"])
+        corrector = CenterCorrector(method=method, protect=protect or None)
+        frame = X.join(data[["center", *protect]])
+        X = corrector.fit_transform(frame)
+        X = X[[c for c in X.columns if c not in ("center", *protect)]]
+        state.preprocess.append(("center_correction", corrector))
+        result.models["center_corrector"] = corrector
+    m = int(config["impute"]["n_imputations"])
+    kind = config["impute"]["kind"]
+    if m > 1:
+        imputer = MultipleImputer(n_imputations=m, kind=kind, random_state=seed)
+        state.frames = imputer.fit_transform(X)
+        state.X = state.frames[0]
+    else:
+        imputer = make_imputer(kind, random_state=seed)
+        state.X = imputer.fit_transform(X)
+        state.frames = [state.X]
+    state.preprocess.append(("impute", imputer))
+    result.models["imputer"] = imputer
+
+
+def step_cluster(result, state: _State) -> None:
+    from .cluster import ConsensusClustering
+
+    c, seed = state.config["cluster"], state.config["seed"]
+    model = ConsensusClustering(
+        method=c["method"], k_range=range(int(c["k_min"]), int(c["k_max"]) + 1),
+        n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
+        n_jobs=state.config["n_jobs"], random_state=seed,
+    )
+    model.fit(state.frames if len(state.frames) > 1 else state.X)
+    labels = pd.Series(np.asarray(model.labels_), index=state.X.index, name="subgroup")
+    labels = labels.map(lambda v: f"S{int(v) + 1}")
+    result.labels = labels
+    result.models["cluster"] = model
+    result.tables["cluster_scores"] = model.scores_
+    result.tables["stability"] = pd.DataFrame(
+        {"jaccard": np.asarray(model.stability_, dtype=float)},
+        index=pd.Index([f"S{i + 1}" for i in range(len(model.stability_))], name="subgroup"),
+    )
+    from .cluster import Embedder
+
+    embedding = Embedder(method="pca", n_components=2, random_state=seed).fit_transform(state.X)
+    result.artifacts["embedding"] = embedding
+    result.artifacts["confidence"] = pd.Series(np.asarray(model.confidence_),
+                                               index=state.X.index, name="confidence")
+
+
+def step_profile(result, state: _State) -> None:
+    from .cluster import profile
+    from .report import table_one
+
+    data = state.cohort.data.loc[result.labels.index]
+    blocks = state.config["profile"]["blocks"]
+    described = state.cohort.select(blocks=blocks).loc[result.labels.index]
+    numeric = [c for c in described.columns if pd.api.types.is_numeric_dtype(described[c])]
+    features = described[numeric]
+    if state.scores is not None:
+        features = features.join(state.scores)
+    result.tables["profile"] = profile(features, result.labels)
+    result.tables["profile_clusterfeatures"] = profile(state.X, result.labels)
+    t1 = described.join(state.scores) if state.scores is not None else described
+    if "center" in data.columns:
+        t1 = t1.join(data[["center"]])
+    result.tables["table_one"] = table_one(t1, result.labels,
+                                           min_cell=int(state.config["report"]["min_cell"]))
+
+
+def step_classify(result, state: _State) -> None:
+    from .classify import SubgroupClassifier, cross_validate
+
+    c, seed = state.config["classify"], state.config["seed"]
+    data = state.cohort.data.loc[result.labels.index]
+    groups = data["center"] if c["by_center"] and "center" in data.columns else None
+    panel = c["panel_size"]
+    model = SubgroupClassifier(estimator=c["estimator"], panel_size=panel, random_state=seed)
+    cv = cross_validate(model, state.X, result.labels, groups=groups,
+                        n_bootstrap=int(c["n_bootstrap"]), random_state=seed,
+                        n_jobs=state.config["n_jobs"])
+    model.fit(state.X, result.labels)
+    result.models["classifier"] = model
+    result.artifacts["classifier_cv"] = cv
+    result.tables["classifier_metrics"] = cv.metrics
+    if model.panel_result_ is not None:
+        result.artifacts["panel"] = list(model.panel_)
+        result.tables["panel_curve"] = model.panel_result_.curve
+
+
+def step_survival(result, state: _State) -> None:
+    from .impute import make_imputer
+    from .scores import lymphoma_risk_score
+    from .survival import (
+        LymphomaRiskModel,
+        cumulative_incidence,
+        evaluate,
+        evaluate_score,
+        kaplan_meier,
+        logrank,
+        make_target,
+    )
+
+    c, seed = state.config["survival"], state.config["seed"]
+    data = state.cohort.data
+    if not _has(data, ["lymphoma_time_years", "lymphoma_event"]):
+        result.artifacts["survival_skipped"] = "no lymphoma outcome columns"
+        return
+    outcome = data[["lymphoma_time_years", "lymphoma_event"]]
+    no_outcome = outcome.index[outcome.isna().any(axis=1)]
+    _exclude(result, no_outcome, "survival", "lymphoma time or event missing")
+    keep = outcome.index.difference(no_outcome, sort=False)
+    features = [f for f in c["features"] if f in data.columns]
+    X = data.loc[keep, features]
+    if c["include_subgroup"] and result.labels is not None:
+        dummies = pd.get_dummies(result.labels.reindex(keep), prefix="subgroup",
+                                 dtype=float).iloc[:, 1:]
+        X = X.join(dummies)
+    imputer = make_imputer("iterative", random_state=seed)
+    X = imputer.fit_transform(X)
+    time_, event = data.loc[keep, "lymphoma_time_years"], data.loc[keep, "lymphoma_event"]
+    y = make_target(time_, event, competing="censor")
+    model = LymphomaRiskModel(method=c["method"], penalizer=float(c["penalizer"]),
+                              horizon=float(c["horizons"][0]), random_state=seed)
+    model.fit(X, y)
+    result.models["risk_imputer"] = imputer
+    result.models["risk_model"] = model
+    horizons = [float(h) for h in c["horizons"]]
+    n_boot = int(c["n_bootstrap"])
+    evaluation = evaluate(model, X, y, times=horizons, n_bootstrap=n_boot, random_state=seed,
+                          n_jobs=state.config["n_jobs"])
+    clinical = evaluate_score(lymphoma_risk_score(data.loc[keep])["n_factors"], y,
+                              times=horizons, n_bootstrap=n_boot, random_state=seed)
+    metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
+                         clinical.metrics.assign(model="seven-factor score")])
+    result.tables["survival_metrics"] = metrics.reset_index()
+    result.tables["survival_calibration"] = evaluation.calibration
+    if hasattr(model, "summary_"):
+        result.tables["hazard_ratios"] = model.summary_
+    if result.labels is not None:
+        groups = result.labels.reindex(keep)
+        result.artifacts["km"] = kaplan_meier(y, groups)
+        result.tables["logrank"] = logrank(y, groups).to_frame() if hasattr(
+            logrank(y, groups), "to_frame") else pd.DataFrame([vars(logrank(y, groups))])
+        result.artifacts["cif"] = cumulative_incidence(time_, event, groups)
+
+
+def step_explain(result, state: _State) -> None:
+    from .explain import explain, explain_clusters
+
+    c, seed = state.config["explain"], state.config["seed"]
+    rng = np.random.default_rng(seed)
+    n = min(int(c["max_rows"]), len(state.X))
+    rows = np.sort(rng.choice(len(state.X), n, replace=False))
+    sample = state.X.iloc[rows]
+    if "classifier" in result.models:
+        result.artifacts["shap_classifier"] = explain(result.models["classifier"], sample)
+    result.tables["cluster_explanation"] = explain_clusters(sample, result.labels.iloc[rows],
+                                                            random_state=seed)
+
+
+def step_replicate(result, state: _State) -> None:
+    from .cluster import replicate
+
+    if state.validation is None:
+        return
+    X = _cluster_frame(state.validation, state.config)[list(state.X.columns)]
+    empty = X.index[X.isna().all(axis=1)]
+    _exclude(result, empty, "replication", "no cluster feature observed")
+    X = X.drop(index=empty)
+    for name, step in state.preprocess:
+        if name == "center_correction":
+            protect = list(state.config["preprocess"]["protect"])
+            frame = X.join(state.validation.data[["center", *protect]])
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                X = step.transform(frame)
+            result.artifacts["replication_warnings"] = [str(w.message) for w in caught]
+            X = X[[c for c in X.columns if c not in ("center", *protect)]]
+        elif name == "impute":
+            out = step.transform(X)
+            X = out[0] if isinstance(out, list) else out
+    rep = replicate(result.models["cluster"], X, random_state=state.config["seed"])
+    result.tables["replication"] = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
+
+
+STEPS: list[tuple[str, str, Callable[..., None]]] = [
+    # (name, config section that can disable it, function)
+    ("scores", "scores", step_scores),
+    ("quality", "quality", step_quality),
+    ("features", "", step_features),
+    ("cluster", "", step_cluster),
+    ("profile", "", step_profile),
+    ("classify", "classify", step_classify),
+    ("survival", "survival", step_survival),
+    ("explain", "explain", step_explain),
+    ("replicate", "", step_replicate),
+]
+
+
+def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:
+    """Run the enabled steps in order, timing each."""
+    from tqdm.auto import tqdm
+
+    state = _State(cohort=cohort, validation=validation, config=result.config)
+    enabled = [(name, func) for name, section, func in STEPS
+               if not section or result.config[section].get("enabled", True)]
+    bar = tqdm(enabled, disable=not progress, desc="stratify", leave=False)
+    for name, func in bar:
+        bar.set_postfix_str(name)
+        start = time.perf_counter()
+        func(result, state)
+        result.timings[name] = round(time.perf_counter() - start, 3)

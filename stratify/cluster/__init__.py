@@ -1,0 +1,3 @@
+"""stratify.cluster (being built)."""
+
+__all__: list[str] = []

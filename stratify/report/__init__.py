@@ -1,0 +1,12 @@
+"""Tables and the HTML report.
+
+- :func:`table_one`: Table 1 by subgroup with tests, SMDs, missingness and
+  small-cell suppression.
+- :func:`suppress_small`: hide counts below ``min_cell``.
+- :func:`write_report`: one self-contained HTML report of a stratification.
+"""
+
+from ._html import write_report
+from ._table_one import suppress_small, table_one
+
+__all__ = ["suppress_small", "table_one", "write_report"]

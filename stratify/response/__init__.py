@@ -1,0 +1,3 @@
+"""stratify.response (being built)."""
+
+__all__: list[str] = []

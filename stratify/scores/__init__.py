@@ -1,0 +1,3 @@
+"""stratify.scores (being built)."""
+
+__all__: list[str] = []

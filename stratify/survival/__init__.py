@@ -1,0 +1,3 @@
+"""stratify.survival (being built)."""
+
+__all__: list[str] = []

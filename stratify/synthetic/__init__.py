@@ -1,0 +1,3 @@
+"""stratify.synthetic (being built)."""
+
+__all__: list[str] = []

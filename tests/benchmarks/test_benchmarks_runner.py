@@ -1,0 +1,55 @@
+"""The benchmark runner: schema of the results, Markdown summary, identical on Dask."""
+
+import sys
+import types
+
+import pandas as pd
+import pytest
+
+from benchmarks import runner
+
+
+def _fake_module(name):
+    def run(suite="quick", seed=0):
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        return [{"task": name, "method": m, "dataset": "toy", "n": n, "seed": seed,
+                 "ari": float(rng.random()), "seconds": 0.01 * n, "peak_memory_mb": 1.0}
+                for m in ("a", "b") for n in (100, 1000)]
+
+    module = types.ModuleType(f"benchmarks.bench_{name}")
+    module.run = run
+    return module
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_fake", _fake_module("fake"))
+    return ["fake"]
+
+
+def test_results_have_required_columns_and_summary(tmp_path, fake):
+    frame = runner.run_suite("full", modules=fake, quiet=True)
+    assert set(runner.REQUIRED_COLUMNS) <= set(frame.columns)
+    assert sorted(frame["seed"].unique()) == [0, 1, 2]
+    paths = runner.write_results(frame, tmp_path, "full", 1.0)
+    names = {p.name for p in paths}
+    assert {"results.csv", "results.json", "summary.md", "fake_seconds.png"} <= names
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## fake" in summary and "±" in summary
+    again = pd.read_csv(tmp_path / "results.csv")
+    assert len(again) == len(frame)
+
+
+def test_rows_missing_required_columns_are_refused(monkeypatch):
+    module = types.ModuleType("benchmarks.bench_broken")
+    module.run = lambda suite, seed: [{"task": "broken", "seconds": 1.0}]
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_broken", module)
+    with pytest.raises(ValueError, match="without"):
+        runner.run_suite("quick", modules=["broken"], quiet=True)
+
+
+def test_unknown_suite():
+    with pytest.raises(ValueError, match="suite must be one of"):
+        runner.run_suite("huge", modules=[])

@@ -1,0 +1,90 @@
+"""Cohort: construction, CSV round trip, hostile files, identifiers, select()."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stratify.data import Cohort, SchemaError, identifier_columns
+
+
+@pytest.fixture
+def frame():
+    return pd.DataFrame({
+        "patient_id": ["p1", "p2", "p3"],
+        "center": ["A", "A", "B"],
+        "age": [50.5, 61.0, np.nan],
+        "anti_ro": [1, 0, np.nan],
+        "essdai_articular": [0, 2, 3],
+        "esspri_pain": [3.0, 7.5, 1.0],
+        "mol_IFI44": [0.1, -1.2, 2.5],
+    })
+
+
+def test_csv_round_trip_is_exact(tmp_path, frame):
+    cohort = Cohort(frame)
+    path = tmp_path / "c.csv"
+    cohort.to_csv(path)
+    text = path.read_text()
+    assert "0.0" not in text.splitlines()[1].split(",")[3]  # binary written as integer
+    again = Cohort.from_csv(path)
+    pd.testing.assert_frame_equal(again.data, cohort.data)
+
+
+def test_select_by_block(frame):
+    cohort = Cohort(frame)
+    assert cohort.select(blocks=["molecular"]).columns.tolist() == ["mol_IFI44"]
+    assert cohort.select(blocks="essdai").columns.tolist() == ["essdai_articular"]
+    assert cohort.select(blocks=["symptoms"], columns=["age"]).columns.tolist() == [
+        "esspri_pain", "age"]
+    assert cohort.select().index.name == "patient_id"
+    with pytest.raises(ValueError, match="Unknown block"):
+        cohort.select(blocks=["genes"])
+
+
+def test_identifier_columns_are_refused_unless_allowed(frame):
+    frame["Last Name"] = ["x", "y", "z"]
+    with pytest.raises(SchemaError, match="direct identifier"):
+        Cohort(frame)
+    assert "Last Name" in Cohort(frame, allow_identifiers=True).data.columns
+    assert identifier_columns(["email", "e_mail", "phone_number", "age", "rf"]) == [
+        "email", "e_mail", "phone_number"]
+
+
+def test_truth_must_share_the_index(frame):
+    truth = pd.DataFrame({"patient_id": ["p1", "p2", "p3"], "molecular_subgroup": [0, 1, 1]})
+    assert Cohort(frame, truth=truth).truth.index.tolist() == ["p1", "p2", "p3"]
+    with pytest.raises(ValueError, match="same patient ids"):
+        Cohort(frame, truth=truth.iloc[:2])
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"patient_id,age\np1,50\np2\n", "fields of the header"),
+        (b"patient_id,age\np1,50,7\n", "fields of the header"),
+        (b"patient_id,age\np1,\xff\xfe50\n", "UTF-8"),
+        (b"patient_id,,age\np1,1,50\n", "empty column name"),
+    ],
+)
+def test_hostile_files_give_clear_value_errors_naming_the_file(tmp_path, content, match):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match) as err:
+        Cohort.from_csv(path)
+    assert "bad.csv" in str(err.value)
+
+
+def test_schema_errors_from_files_name_the_file(tmp_path):
+    path = tmp_path / "cohort.csv"
+    path.write_text("patient_id,age,anti_ro\np1,50,1\np1,abc,7\n")
+    with pytest.raises(SchemaError) as err:
+        Cohort.from_csv(path)
+    message = str(err.value)
+    assert "cohort.csv" in message and "unique" in message and "abc" not in message
+
+
+def test_repr_reports_sizes_without_patient_data(frame):
+    text = repr(Cohort(frame))
+    assert text == "Cohort(3 patients, 6 variables, 2 centres)"

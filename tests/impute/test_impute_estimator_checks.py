@@ -1,0 +1,29 @@
+"""scikit-learn's common estimator checks for the imputers."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from stratify.impute import MultipleImputer, SchemaImputer
+
+_LIST_OUTPUT = ("MultipleImputer.transform returns a list of m completed frames by design, "
+                "not one array")
+_MULTIPLE_FAILS = [
+    "check_transformer_data_not_an_array", "check_transformer_general",
+    "check_transformer_preserve_dtypes", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+]
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, MultipleImputer):
+        return dict.fromkeys(_MULTIPLE_FAILS, _LIST_OUTPUT)
+    return {}
+
+
+@parametrize_with_checks(
+    [SchemaImputer(kind="simple"), SchemaImputer(kind="knn"),
+     SchemaImputer(kind="iterative"), SchemaImputer(kind="forest", n_estimators=5),
+     MultipleImputer(n_imputations=2)],
+    expected_failed_checks=_expected_failures,
+)
+def test_imputers_pass_sklearn_checks(estimator, check):
+    check(estimator)

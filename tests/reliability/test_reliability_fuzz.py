@@ -1,0 +1,89 @@
+"""Hostile cohort files: mutations of a valid file only ever give clear errors.
+
+Every mutated file must either load as a valid Cohort or raise SchemaError /
+ValueError whose message names the file; nothing else (no KeyError deep in
+pandas, no numpy traceback) and never a patient value in the message.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stratify.data import Cohort, SchemaError
+
+SECRET = "SECRETVALUE"
+
+
+def _valid_csv() -> str:
+    rng = np.random.default_rng(0)
+    n = 12
+    df = pd.DataFrame({
+        "patient_id": [f"P{i:03d}" for i in range(n)],
+        "center": rng.choice(["C1", "C2"], n),
+        "sex": rng.choice(["F", "M"], n),
+        "age": rng.normal(53, 10, n).round(1),
+        "anti_ro": rng.integers(0, 2, n),
+        "igg_g_l": rng.normal(15, 4, n).round(2),
+        "essdai_cns": rng.choice([0, 2, 3], n),
+        "esspri_pain": rng.integers(0, 11, n),
+        "mol_IFI44": rng.normal(0, 1, n).round(3),
+        "lymphoma_time_years": rng.uniform(0, 15, n).round(2),
+        "lymphoma_event": rng.choice([0, 1, 2], n),
+    })
+    return df.to_csv(index=False)
+
+
+VALID = _valid_csv()
+TOKENS = ["", "NA", "-9", "999", "inf", "-inf", "nan", "1e400", SECRET, "P000", "\"", ",",
+          "0x1F", "１２", "tRuE", " 3 ", "2.5.1", "-0", "\t"]
+
+
+def _load(tmp_path, content: bytes, name="mutant.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    try:
+        return Cohort.from_csv(path)
+    except (SchemaError, ValueError) as err:
+        message = str(err)
+        assert name in message, message
+        assert SECRET not in message, message
+        return err
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_cells_give_only_clear_errors(tmp_path, data):
+    lines = VALID.splitlines()
+    rows = [line.split(",") for line in lines]
+    n_mutations = data.draw(st.integers(1, 4))
+    for _ in range(n_mutations):
+        r = data.draw(st.integers(0, len(rows) - 1))
+        c = data.draw(st.integers(0, len(rows[0]) - 1))
+        rows[r][c] = data.draw(st.sampled_from(TOKENS) | st.text(max_size=6))
+    content = "\n".join(",".join(row) for row in rows).encode("utf-8", "surrogatepass")
+    _load(tmp_path, content)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(VALID) - 1), junk=st.binary(max_size=8))
+def test_truncated_or_corrupted_bytes_give_only_clear_errors(tmp_path, cut, junk):
+    raw = VALID.encode()
+    _load(tmp_path, raw[:cut] + junk + raw[cut + len(junk):])
+
+
+@pytest.mark.parametrize("mutation", [
+    lambda s: s.replace("P003", "P002"),                        # duplicated patient
+    lambda s: s.replace("esspri_pain", "esspri_pain,extra", 1),  # header longer than rows
+    lambda s: s.replace("\n", "\r\n"),                          # Windows line ends (valid)
+    lambda s: s.encode("utf-16").decode("latin-1"),             # wrong encoding
+    lambda s: s.split("\n", 1)[0] + "\n",                       # header only (valid, empty)
+])
+def test_classic_breakages(tmp_path, mutation):
+    content = mutation(VALID)
+    raw = content.encode("latin-1") if "\x00" in content else content.encode("utf-8")
+    result = _load(tmp_path, raw)
+    assert isinstance(result, (Cohort, SchemaError, ValueError))
