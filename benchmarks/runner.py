@@ -24,7 +24,7 @@ import pandas as pd
 
 MODULES = ("synthetic", "impute", "cluster", "recovery", "explain", "classify", "survival",
            "quality", "workflow")
-SUITES = {
+SUITES: dict[str, dict[str, tuple[int, ...]]] = {
     "quick": {"seeds": (0,)},
     "full": {"seeds": (0, 1, 2)},
 }

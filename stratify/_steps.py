@@ -246,6 +246,8 @@ def step_explain(result, state: _State) -> None:
     from .explain import explain, explain_clusters
 
     c, seed = state.config["explain"], state.config["seed"]
+    if state.X is None or result.labels is None:
+        return
     rng = np.random.default_rng(seed)
     n = min(int(c["max_rows"]), len(state.X))
     rows = np.sort(rng.choice(len(state.X), n, replace=False))

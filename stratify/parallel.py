@@ -53,6 +53,13 @@ def spawn_seeds(random_state: int | np.random.Generator | np.random.RandomState 
     Returns
     -------
     list of int
+
+    Examples
+    --------
+    >>> spawn_seeds(0, 3) == spawn_seeds(0, 3)
+    True
+    >>> spawn_seeds(0, 5)[:3] == spawn_seeds(0, 3)  # asking for more keeps the first ones
+    True
     """
     if isinstance(random_state, np.random.RandomState):
         entropy = int(random_state.randint(0, SEED_MAX))
@@ -67,7 +74,13 @@ def spawn_seeds(random_state: int | np.random.Generator | np.random.RandomState 
 
 
 def effective_n_jobs(n_jobs: int | None) -> int:
-    """Number of workers ``n_jobs`` means under the active joblib backend."""
+    """Number of workers ``n_jobs`` means under the active joblib backend.
+
+    Examples
+    --------
+    >>> effective_n_jobs(1)
+    1
+    """
     import joblib
 
     return int(joblib.effective_n_jobs(n_jobs))
@@ -109,6 +122,11 @@ def run(
     -------
     list
         ``[func(*task) for task in tasks]``, whatever the backend.
+
+    Examples
+    --------
+    >>> run(pow, [(2, 3), (3, 2)], n_jobs=2)
+    [8, 9]
     """
     import joblib
 
@@ -142,6 +160,11 @@ def use_dask(scheduler: str | Any | None = None, *, n_workers: int = 2) -> Itera
     Yields
     ------
     distributed.Client
+
+    Examples
+    --------
+    >>> with use_dask(n_workers=1) as client:  # doctest: +SKIP
+    ...     draws = run(pow, [(2, s) for s in range(4)], n_jobs=-1)
     """
     import joblib
 

@@ -151,12 +151,14 @@ def _panel_task(X: np.ndarray, y: np.ndarray, train: np.ndarray | None,
         return _rank(X, y, method, max_features, seed), np.array([]), np.nan
     ranks = _rank(X[train], y[train], method, max_features, seed)
     order = np.argsort(ranks, kind="stable")
+    fit_rows, test_rows = train, np.asarray(test)
 
     def score(columns: np.ndarray) -> float:
-        model = clone(estimator).fit(X[np.ix_(train, columns)], y[train])
+        model = clone(estimator).fit(X[np.ix_(fit_rows, columns)], y[fit_rows])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return balanced_accuracy_score(y[test], model.predict(X[np.ix_(test, columns)]))
+            return balanced_accuracy_score(y[test_rows],
+                                           model.predict(X[np.ix_(test_rows, columns)]))
 
     sizes = np.array([score(order[:k]) for k in range(1, max_features + 1)])
     return ranks, sizes, score(np.arange(X.shape[1]))

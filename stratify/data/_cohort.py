@@ -43,6 +43,19 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     Empty files, undecodable bytes and rows whose number of fields differs
     from the header (truncated or overlong rows) raise ``ValueError`` naming
     the file and the line numbers, before any parsing into numbers.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cohort.csv"
+    >>> _ = path.write_text("patient_id,age\\n001,50\\n002,61,7\\n")
+    >>> read_csv(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...cohort.csv: 1 line(s) do not have the 2 fields of the header ... line(s) 3.
+    >>> _ = path.write_text("patient_id,age\\n001,50\\n")
+    >>> read_csv(path)["patient_id"].tolist()  # ids stay text: leading zeros kept
+    ['001']
     """
     path = Path(path)
     if not path.is_file():
@@ -78,7 +91,21 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike, schema: Schema = PSS_SCHEMA) -> None:
-    """Write a schema frame as CSV: integer kinds without decimals, floats exactly."""
+    """Write a schema frame as CSV: integer kinds without decimals, floats exactly.
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> df = pd.DataFrame({"anti_ro": [1.0, None], "age": [50.5, 61.0]},
+    ...                   index=pd.Index(["a", "b"], name="patient_id"))
+    >>> buffer = io.StringIO()
+    >>> write_csv(df, buffer)
+    >>> print(buffer.getvalue())
+    patient_id,anti_ro,age
+    a,1,50.5
+    b,,61.0
+    <BLANKLINE>
+    """
     out = df.copy()
     for col in out.columns:
         var = schema.get(str(col))

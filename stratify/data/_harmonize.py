@@ -707,11 +707,11 @@ def _apply_label(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[st
     present = keys != None  # noqa: E711 - elementwise on an object array
     sentinel = present & np.isin(keys, list(na))
     found.add_sentinels(rule.source, sentinel.sum())
-    labels = np.where(sentinel, None, labels)
+    labels = np.where(sentinel, np.array(None, dtype=object), labels)
     if var.levels is not None:
         off_level = present & ~sentinel & ~np.isin(labels, [str(v) for v in var.levels])
         found.add_values(rule.source, labels[off_level], hidden)
-        labels = np.where(off_level, None, labels)
+        labels = np.where(off_level, np.array(None, dtype=object), labels)
     return labels
 
 
@@ -724,7 +724,7 @@ def _parse_dates(series: pd.Series, fmt: str, source: str, na: frozenset[str],
     sentinel = present & np.isin(keys, list(na))
     found.add_sentinels(source, sentinel.sum())
     typed = series.map(lambda v: isinstance(v, datetime.date)).to_numpy(bool)
-    text = pd.Series(np.where(sentinel | typed, None, keys), dtype=object)
+    text = pd.Series(np.where(sentinel | typed, np.array(None, dtype=object), keys), dtype="object")
     dates = pd.to_datetime(text, format=fmt, errors="coerce")
     if typed.any():  # spreadsheet readers give date objects, not text
         dates[typed] = pd.to_datetime(series[typed].to_list())
@@ -738,7 +738,7 @@ def _parse_dates(series: pd.Series, fmt: str, source: str, na: frozenset[str],
 
 def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows without any value (blank lines at the end of spreadsheet exports)."""
-    text = (frame.dtypes == object).to_numpy()
+    text = (frame.dtypes == np.dtype(object)).to_numpy()
     empty = frame.loc[:, ~text].isna().to_numpy().all(axis=1)
     for j in np.flatnonzero(text):
         rows = np.flatnonzero(empty)
@@ -1134,7 +1134,7 @@ class Harmonizer:
             series = frame[rule.source]
             if rule.date is not None:
                 this = parsed(rule.source)
-                other = parsed(rule.reference or rule.start)
+                other = parsed(str(rule.reference or rule.start))
                 later, earlier = (other, this) if rule.reference else (this, other)
                 days = ((later - earlier) / np.timedelta64(1, "D")).to_numpy(dtype=float)
                 values = days / _DAYS_PER_UNIT[rule.unit]

@@ -293,7 +293,7 @@ def explain(model: Any, X: Any, background: Any = None, *, max_evals: int | None
         warnings.filterwarnings("ignore", message=".*feature names.*", category=UserWarning)
         result = _attribute(model, X, background, max_evals, rng)
     classes = _classes(model)
-    output_names = None
+    output_names: list[str] | str | None = None
     if result.values.ndim == 3 and classes is not None and len(classes) == result.values.shape[2]:
         output_names = [str(c) for c in classes]
     elif classes is not None and len(classes) == 2:

@@ -111,9 +111,9 @@ def shap_summary(explanation: Any, kind: str = "bar", *, class_index: Any = None
             finite = np.isfinite(colour)
             scaled = np.full(colour.shape, np.nan)
             if finite.any():
-                low, high = np.nanpercentile(colour, [5, 95])
+                low, high = (float(v) for v in np.nanpercentile(colour, [5, 95]))
                 scaled = np.clip((colour - low) / (high - low if high > low else 1.0), 0, 1)
-            jitter = rng.uniform(-0.3, 0.3, size=values.shape[0])
+            jitter = np.asarray(rng.uniform(-0.3, 0.3, size=values.shape[0]))
             ax.scatter(values[~finite, j], row + jitter[~finite], s=8, color="#999999")
             points = ax.scatter(values[finite, j], row + jitter[finite], s=8,
                                 c=scaled[finite], cmap="coolwarm", vmin=0, vmax=1)

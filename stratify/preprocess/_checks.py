@@ -51,7 +51,7 @@ def as_float_array(X: pd.DataFrame) -> np.ndarray:
 
 def check_no_empty_columns(values: np.ndarray, names: Sequence[object], *, who: str) -> None:
     """Raise when a column of ``values`` has no observed value."""
-    empty = [names[j] for j in np.flatnonzero(np.isnan(values).all(axis=0))]
+    empty = [names[int(j)] for j in np.flatnonzero(np.isnan(values).all(axis=0))]
     if empty:
         raise ValueError(
             f"{who}: column(s) {_quote(empty)} have no observed value, so nothing can be "

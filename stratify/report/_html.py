@@ -81,6 +81,15 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     Returns
     -------
     Path of the HTML file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from stratify.workflow import StratificationResult
+    >>> result = StratificationResult(config={"report": {"min_cell": 5}}, versions={})
+    >>> path = write_report(result, tempfile.mkdtemp())
+    >>> path.name, "<html" in path.read_text(encoding="utf-8")
+    ('report.html', True)
     """
     from .. import plot
 
