@@ -38,7 +38,9 @@ def available_modules() -> list[str]:
 
 
 def _run_module(name: str, suite: str, seed: int) -> list[dict[str, Any]]:
-    module = importlib.import_module(f"benchmarks.bench_{name}")
+    """Rows of one benchmark module (``name`` of ``benchmarks/bench_<name>.py``, or a
+    dotted module path) for one seed, checked for the required columns."""
+    module = importlib.import_module(name if "." in name else f"benchmarks.bench_{name}")
     rows = module.run(suite=suite, seed=seed)
     for row in rows:
         row.setdefault("seed", seed)

@@ -1,3 +1,11 @@
-"""stratify.response (being built)."""
+"""Treatment response and its heterogeneity by subgroup.
 
-__all__: list[str] = []
+- :func:`responders`: who responded between two visits (STAR, ESSDAI or ESSPRI MCII).
+- :func:`effect_by_subgroup`: treatment effect per subgroup with the interaction test.
+- :data:`RULES`: the response rules :func:`responders` knows.
+"""
+
+from ._effect import effect_by_subgroup
+from ._responders import RULES, responders
+
+__all__ = ["RULES", "effect_by_subgroup", "responders"]

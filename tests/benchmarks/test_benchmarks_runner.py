@@ -53,3 +53,32 @@ def test_rows_missing_required_columns_are_refused(monkeypatch):
 def test_unknown_suite():
     with pytest.raises(ValueError, match="suite must be one of"):
         runner.run_suite("huge", modules=[])
+
+
+FAKE_SOURCE = """
+import numpy as np
+
+
+def run(suite="quick", seed=0):
+    rng = np.random.default_rng(seed)
+    return [{"task": "fake", "method": m, "dataset": "toy", "n": n, "seed": seed,
+             "ari": float(rng.random()), "seconds": 0.01 * n, "peak_memory_mb": 1.0}
+            for m in ("a", "b") for n in (100, 1000)]
+"""
+
+
+def test_grid_on_a_dask_cluster_equals_the_local_run(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    from stratify.parallel import use_dask
+
+    package = tmp_path / "fakebench"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "bench_fake.py").write_text(FAKE_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the Dask workers import it too
+    modules = ["fakebench.bench_fake"]
+    local = runner.run_suite("full", modules=modules, n_jobs=1, quiet=True)
+    with use_dask(n_workers=2):
+        on_dask = runner.run_suite("full", modules=modules, n_jobs=-1, quiet=True)
+    pd.testing.assert_frame_equal(local, on_dask)
