@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="regenerate a shipped synthetic data set")
     p.add_argument("--preset", required=True,
-                   help="discovery, validation, trial or exports")
+                   help="discovery, validation, trial, exports or all")
     p.add_argument("--out", required=True, help="output folder")
     common(p)
     p.set_defaults(func=_cmd_synth)

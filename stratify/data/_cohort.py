@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -90,7 +91,8 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), dtype={"patient_id": str}, **kwargs)
 
 
-def write_csv(df: pd.DataFrame, path: str | os.PathLike, schema: Schema = PSS_SCHEMA) -> None:
+def write_csv(df: pd.DataFrame, path: str | os.PathLike | IO[str],
+              schema: Schema = PSS_SCHEMA) -> None:
     """Write a schema frame as CSV: integer kinds without decimals, floats exactly.
 
     Examples

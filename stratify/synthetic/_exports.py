@@ -177,12 +177,12 @@ def _column(name: str, values: pd.Series, var: Variable, style: _Style,
         return _Column(export_name, _coded(x, style.sex),
                        {"to": name, "codes": {v: k for k, v in style.sex.items()}}, False)
     if var.kind == "event" and style.events is not None:
-        codes = dict(zip(var.levels, style.events))
+        codes = dict(zip(var.levels or (), style.events))
         return _Column(export_name, _coded(x, {float(k): v for k, v in codes.items()}),
                        {"to": name, "codes": {v: int(k) for k, v in codes.items()}}, False)
     if var.kind == "ordinal" and name.startswith("essdai_"):
         if style.essdai_words is not None:
-            codes = {int(level): style.essdai_words[int(level)] for level in var.levels}
+            codes = {int(level): style.essdai_words[int(level)] for level in var.levels or ()}
             return _Column(export_name, _coded(x, {float(k): v for k, v in codes.items()}),
                            {"to": name, "codes": {v: k for k, v in codes.items()}}, False)
         if style.essdai_offset:
@@ -246,7 +246,10 @@ def make_center_exports(cohort: Cohort, seed: int = 0) -> tuple[dict[str, pd.Dat
     of the disease duration, shuffled column order and a free-text column
     that the mapping ignores.
 
-    ``Harmonizer(mapping).transform(exports)`` gives back ``cohort.data``:
+    ``Harmonizer(mapping).transform(exports)`` gives back ``cohort.data``
+    (rows come back centre by centre, so the order is the same when the
+    cohort lists its patients in centre blocks, as :func:`make_pss_cohort`
+    does):
     codes, sentinels and dates exactly, unit conversions to the last bit where
     the cohort's values have at most 10 decimals (the mapping carries
     ``decimals``) and to about 1e-15 relative otherwise. Ages and durations
@@ -373,7 +376,7 @@ def _export_centre(rows: pd.DataFrame, cohort: Cohort, style: _Style,
         if column.rule is not None and column.rule != "patient_id":
             missing = pd.isna(cells)
             if missing.any():
-                na = (style.column_na.get(column.rule.get("to"), ())
+                na = (style.column_na.get(str(column.rule.get("to")), ())
                       if isinstance(column.rule, dict) else ())
                 options = np.array([*na, *choices], dtype=object) if column.numeric else choices
                 cells[missing] = rng.choice(options, int(missing.sum()))
