@@ -5,29 +5,49 @@
 - :class:`Cohort`: validated data indexed by ``patient_id`` (+ truth for synthetic data).
 - :class:`Harmonizer`, :class:`HarmonizationReport`: centre exports onto the schema.
 - :func:`quality_report`, :class:`QualityReport`: completeness, plausibility, drift.
+- :data:`PLAUSIBILITY_RULES`: the cross-variable plausibility rules of the quality report.
+- :func:`missingness_report`, :class:`MissingnessReport`: missing-data patterns and predictors.
+- :func:`little_mcar_test`, :class:`MCARTest`: Little's test of missing completely at random.
 - :func:`pseudonymize`: keyed-hash patient ids for export.
 - :func:`save`, :func:`load`: model persistence with skops (no pickle).
+- :data:`TRUSTED_TYPES`, :class:`UntrustedTypesError`: what :func:`load` accepts by default.
 """
 
 from ._cohort import Cohort, identifier_columns, read_csv, write_csv
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
+from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
+from ._persist import TRUSTED_TYPES, UntrustedTypesError, load, save
+from ._pseudonymize import pseudonymize
+from ._quality import PLAUSIBILITY_RULES, QualityReport, quality_report
 from ._schema import BLOCKS, KINDS, PSS_SCHEMA, Schema, Variable
 from ._validate import Problem, SchemaError, validate
 
 __all__ = [
     "BLOCKS",
     "KINDS",
+    "MCARTest",
+    "MissingnessReport",
+    "PLAUSIBILITY_RULES",
     "PSS_SCHEMA",
+    "TRUSTED_TYPES",
+    "UntrustedTypesError",
     "Cohort",
     "HarmonizationReport",
     "Harmonizer",
     "Problem",
+    "QualityReport",
     "Schema",
     "SchemaError",
     "Variable",
     "identifier_columns",
+    "little_mcar_test",
+    "load",
     "load_mapping",
+    "missingness_report",
+    "pseudonymize",
+    "quality_report",
     "read_csv",
+    "save",
     "validate",
     "write_csv",
 ]
