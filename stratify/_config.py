@@ -24,10 +24,19 @@ LYMPHOMA_RISK_FACTORS = [
     "anti_la",
     "raynaud",
     "age",
+    "mol_BTK",
+    "mol_IFI44",
+    "mol_IFI44L",
+    "mol_IFIT1",
+    "mol_IFIT3",
+    "mol_MX1",
 ]
 """Default covariates of the lymphoma model: the factors of Fragkioudaki et al.
 (Medicine 2016), Nocturne et al. (Arthritis Rheumatol 2016), Quartuccio et al.
-(2014) and Theander et al. (Ann Rheum Dis 2011), plus age for competing death."""
+(2014) and Theander et al. (Ann Rheum Dis 2011), age for competing death, BTK
+expression (Duret et al., Arthritis Rheumatol 2023) and the five genes of the
+standard interferon score (all lymphomas of ASSESS were IFN-high). Columns absent
+from a cohort are left out."""
 
 PROFILE_BLOCKS = ["demographics", "classification", "laboratory", "clinical", "essdai",
                   "symptoms"]

@@ -226,7 +226,10 @@ def step_survival(result, state: _State) -> None:
     n_boot = int(c["n_bootstrap"])
     evaluation = evaluate(model, X, y, times=horizons, n_bootstrap=n_boot, random_state=seed,
                           n_jobs=state.config["n_jobs"])
-    clinical = evaluate_score(lymphoma_risk_score(data.loc[keep])["n_factors"], y,
+    # the clinical score counts the imputed factors, so that patients with an
+    # unmeasured factor are compared on the same rows as the model
+    factors = X[[c for c in X.columns if not c.startswith("subgroup_")]]
+    clinical = evaluate_score(lymphoma_risk_score(factors, allow_missing=True)["n_factors"], y,
                               times=horizons, n_bootstrap=n_boot, random_state=seed)
     metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
                          clinical.metrics.assign(model="seven-factor score")])
@@ -237,8 +240,7 @@ def step_survival(result, state: _State) -> None:
     if result.labels is not None:
         groups = result.labels.reindex(keep)
         result.artifacts["km"] = kaplan_meier(y, groups)
-        result.tables["logrank"] = logrank(y, groups).to_frame() if hasattr(
-            logrank(y, groups), "to_frame") else pd.DataFrame([vars(logrank(y, groups))])
+        result.tables["logrank"] = logrank(y, groups).to_frame()
         result.artifacts["cif"] = cumulative_incidence(time_, event, groups)
 
 

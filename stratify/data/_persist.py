@@ -106,6 +106,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "stratify.preprocess._preprocessor._OneHotKeepingMissing",
     "stratify.preprocess._preprocessor._log1p_nonnegative",
     "stratify.preprocess._preprocessor._missing_as_nan",
+    "stratify.survival._boosting.CoxBoosting",
     "stratify.survival._model.LymphomaRiskModel",
 )
 """Types :func:`load` accepts without being told, beyond those skops trusts itself.
