@@ -1,3 +1,27 @@
-"""stratify.cluster (being built)."""
+"""Subgroup discovery: embedding, consensus clustering, stability, profiling, replication.
 
-__all__: list[str] = []
+- :class:`ConsensusClustering`: resampled clustering (Gaussian mixture, k-means,
+  Ward, HDBSCAN) with a documented rule for k, stability, prediction for new patients.
+- :class:`Embedder`: PCA or UMAP embedding of patients, for plots and density clustering.
+- :func:`profile`: summary, effect size, p and FDR q of every feature in every subgroup.
+- :func:`replicate`: prediction strength, in-group proportion and agreement in an
+  external cohort.
+- :func:`prediction_strength`, :func:`in_group_proportion`: the replication statistics.
+- :func:`align_labels`: rename cluster labels to agree with reference labels (Hungarian).
+"""
+
+from ._align import align_labels
+from ._consensus import ConsensusClustering
+from ._embed import Embedder
+from ._profile import profile
+from ._replicate import in_group_proportion, prediction_strength, replicate
+
+__all__ = [
+    "ConsensusClustering",
+    "Embedder",
+    "align_labels",
+    "in_group_proportion",
+    "prediction_strength",
+    "profile",
+    "replicate",
+]

@@ -1,0 +1,91 @@
+"""Input checks shared by the clustering estimators and functions.
+
+Every check runs before any work and raises ``ValueError`` naming the columns,
+up to five patient ids and the rule; patient-level values never appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..preprocess._checks import _quote, describe_rows
+
+
+def check_numeric_complete(X: Any, *, who: str) -> None:
+    """Raise when ``X`` has non-numeric columns or missing/infinite values.
+
+    Clustering needs complete numeric data; the message names the columns and
+    the first rows so that the user can encode or impute them.
+    """
+    if isinstance(X, pd.DataFrame):
+        bad = [c for c in X.columns
+               if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+        if bad:
+            raise ValueError(
+                f"{who} needs numeric features; column(s) {_quote(bad)} hold text or mixed "
+                "values. Encode them first (e.g. stratify.preprocess.make_preprocessor) or "
+                "leave them out."
+            )
+        values = X.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        index, columns = X.index, list(X.columns)
+    else:
+        values = np.asarray(X)
+        if values.ndim != 2 or values.dtype.kind not in "biuf":
+            return  # scikit-learn's own validation gives the message for odd input
+        values = values.astype(float)
+        index, columns = pd.RangeIndex(values.shape[0]), [f"x{j}" for j in
+                                                          range(values.shape[1])]
+    missing = np.isnan(values)
+    if missing.any():
+        cols = [columns[j] for j in np.flatnonzero(missing.any(axis=0))]
+        raise ValueError(
+            f"{who}: X contains missing values (NaN) in column(s) {_quote(cols)}, "
+            f"{describe_rows(index, missing.any(axis=1))}. Impute first "
+            "(stratify.impute.make_imputer, or MultipleImputer and pass the list of frames)."
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        cols = [columns[j] for j in np.flatnonzero(infinite.any(axis=0))]
+        raise ValueError(
+            f"{who}: X contains infinite values (inf) in column(s) {_quote(cols)}, "
+            f"{describe_rows(index, infinite.any(axis=1))}. Values must be finite."
+        )
+
+
+def check_frames(frames: Sequence[Any], *, who: str) -> None:
+    """Raise unless the imputed frames share shape, index and columns."""
+    if len(frames) == 0:
+        raise ValueError(f"{who}: the list of imputed frames is empty.")
+    first = frames[0]
+    for i, frame in enumerate(frames[1:], start=1):
+        if np.shape(frame) != np.shape(first):
+            raise ValueError(f"{who}: imputed frame {i} has shape {np.shape(frame)} but frame "
+                             f"0 has {np.shape(first)}; all m frames must hold the same "
+                             "patients and features.")
+        if isinstance(first, pd.DataFrame) and isinstance(frame, pd.DataFrame):
+            if not frame.index.equals(first.index):
+                raise ValueError(f"{who}: imputed frame {i} does not have the index (patients "
+                                 "in the same order) of frame 0.")
+            if list(frame.columns) != list(first.columns):
+                raise ValueError(f"{who}: imputed frame {i} does not have the columns of "
+                                 "frame 0.")
+
+
+def check_k_range(k_range: Any, n_samples: int, *, who: str) -> list[int]:
+    """The sorted distinct k values, each an integer in [2, n_samples]."""
+    try:
+        ks = sorted({int(k) for k in k_range})
+    except (TypeError, ValueError):
+        raise ValueError(f"The 'k_range' parameter of {who} must be an iterable of integers "
+                         f">= 2. Got {k_range!r} instead.") from None
+    if not ks or any(float(k) != int(k) for k in k_range):
+        raise ValueError(f"The 'k_range' parameter of {who} must be a non-empty iterable of "
+                         f"integers >= 2. Got {k_range!r} instead.")
+    if ks[0] < 2 or ks[-1] > n_samples:
+        raise ValueError(f"The 'k_range' parameter of {who} must hold integers in [2, "
+                         f"n_samples={n_samples}]. Got {k_range!r} instead.")
+    return ks

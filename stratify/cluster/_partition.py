@@ -1,0 +1,220 @@
+"""The clustering methods behind ConsensusClustering, on reduced data.
+
+Each method has two uses:
+
+- :func:`resample_labels`: a quick clustering of one subsample for every k
+  (:data:`RESAMPLE_N_INIT` starts per fit; the disagreement between
+  resamples is what consensus clustering measures);
+- :func:`fit_partition`: the model of the final (or reference) partition for
+  one k on all patients, with ``predict_proba`` for new patients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from typing import Any, cast
+
+import numpy as np
+
+METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan")
+# The data are standardized: a mixture component narrower than 3 % of a
+# feature's SD is a point mass of tied values (rounded scores, imputed
+# means), not a subgroup; this floor keeps such components from inflating
+# the likelihood without bounds.
+REG_COVAR = 1e-3
+# Two starts per resample fit: with one, a fit often misses a small subgroup (a local
+# optimum), which counts against the true k as instability.
+RESAMPLE_N_INIT = 2
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence convergence warnings: one-start fits on subsamples often stop early."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _ward_tree(values: np.ndarray) -> np.ndarray:
+    from scipy.cluster.hierarchy import ward
+
+    return ward(values)
+
+
+def _cut(tree: np.ndarray, k: int) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster
+
+    return fcluster(tree, k, criterion="maxclust").astype(np.int64) - 1
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _hdbscan(values: np.ndarray, options: dict, prediction_data: bool = False) -> Any:
+    import hdbscan
+
+    size = options["min_cluster_size"]
+    size = max(2, int(round(size * values.shape[0]))) if size < 1 else int(size)
+    return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=options.get("min_samples"),
+                           prediction_data=prediction_data).fit(values)
+
+
+def _one_clustering(method: str, values: np.ndarray, k: int, seed: int, options: dict
+                    ) -> np.ndarray:
+    if method == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(k, n_init=RESAMPLE_N_INIT, random_state=seed).fit(values).labels_
+    from sklearn.mixture import GaussianMixture
+
+    gm = GaussianMixture(k, covariance_type=options["covariance_type"], n_init=RESAMPLE_N_INIT,
+                         init_params="k-means++", reg_covar=REG_COVAR, random_state=seed)
+    return gm.fit(values).predict(values)
+
+
+def resample_labels(method: str, values: np.ndarray, n_sub: int, ks: list[int], seed: int,
+                    options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster a random subsample of ``n_sub`` rows for every k.
+
+    Returns the sorted row positions drawn and an int16 array (len(ks), n_sub)
+    of labels (``-1`` is noise for hdbscan, which has one row).
+    """
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(values.shape[0], n_sub, replace=False)).astype(np.int32)
+    sub = values[idx]
+    with _quiet():
+        if method == "hdbscan":
+            labels = _hdbscan(sub, options).labels_[None, :]
+        elif method == "agglomerative":
+            tree = _ward_tree(sub)
+            labels = np.array([_cut(tree, k) for k in ks])
+        else:
+            seeds = rng.integers(0, 2**31 - 1, size=len(ks))
+            labels = np.array([_one_clustering(method, sub, k, int(s), options)
+                               for k, s in zip(ks, seeds)])
+    return idx, labels.astype(np.int16)
+
+
+class Partition:
+    """One fitted clustering: labels of the fitted rows and a rule for new rows.
+
+    ``gmm``: the mixture's posterior. ``kmeans`` and ``agglomerative``:
+    nearest centroid, with probabilities from the model k-means optimizes
+    (Gaussian clusters of one shared spherical variance and equal weights), so
+    that the most probable subgroup is the nearest centroid. ``hdbscan``:
+    ``approximate_predict`` and ``membership_vector`` of the hdbscan package.
+    """
+
+    def __init__(self, method: str, k: int | None, model: Any, centers: np.ndarray | None,
+                 variance: float | None) -> None:
+        self.method = method
+        self.k = k
+        self.model = model
+        self.centers = centers
+        self.variance = variance
+        self.permutation: np.ndarray | None = None
+
+    def relabel(self, permutation: np.ndarray) -> None:
+        """From now on report cluster ``c`` as ``permutation[c]``."""
+        self.permutation = permutation if self.permutation is None else permutation[
+            self.permutation]
+
+    def _columns(self, proba: np.ndarray) -> np.ndarray:
+        if self.permutation is None:
+            return proba
+        out = np.zeros((proba.shape[0], int(self.permutation.max()) + 1))
+        out[:, self.permutation] = proba
+        return out
+
+    def _raw_proba(self, values: np.ndarray) -> np.ndarray:
+        if self.method == "gmm":
+            return self.model.predict_proba(values)
+        if self.method == "hdbscan":
+            from hdbscan import membership_vector
+
+            proba = np.atleast_2d(membership_vector(self.model, values))
+            total = proba.sum(axis=1, keepdims=True)
+            return np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
+        centers = np.asarray(self.centers)
+        d2 = ((values[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        return _softmax(-d2 / (2.0 * cast(float, self.variance)))
+
+    def predict_proba(self, values: np.ndarray) -> np.ndarray:
+        return self._columns(self._raw_proba(values))
+
+    def predict(self, values: np.ndarray) -> np.ndarray:
+        if self.method == "hdbscan":
+            from hdbscan import approximate_predict
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                raw = np.asarray(approximate_predict(self.model, values)[0], dtype=np.int64)
+            if self.permutation is None:
+                return raw
+            return np.where(raw >= 0, self.permutation[np.maximum(raw, 0)], -1)
+        raw = np.argmax(self._raw_proba(values), axis=1)
+        return raw if self.permutation is None else self.permutation[raw]
+
+
+def _centroids(values: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    counts = np.bincount(labels, minlength=k).astype(float)
+    sums = np.zeros((k, values.shape[1]))
+    np.add.at(sums, labels, values)
+    return sums / np.maximum(counts, 1.0)[:, None]
+
+
+def _pooled_variance(values: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
+    resid = values - centers[labels]
+    return max(float(np.mean(resid**2)), 1e-12)
+
+
+def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, options: dict,
+                  fit_rows: np.ndarray | None = None) -> tuple[Partition, np.ndarray, float]:
+    """Fit one method for one k; return the model, labels of every row and the BIC.
+
+    ``fit_rows`` restricts fitting to those rows (Ward's linkage and hdbscan
+    on the anchor patients of a large cohort); every row is then labelled by
+    the fitted model. The BIC is NaN except for ``gmm``.
+    """
+    bic = np.nan
+    with _quiet():
+        if method == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            model = GaussianMixture(k, covariance_type=options["covariance_type"],
+                                    n_init=options["n_init"], init_params="k-means++",
+                                    reg_covar=REG_COVAR, random_state=seed).fit(values)
+            bic = float(model.bic(values))
+            part = Partition(method, k, model, model.means_, None)
+        elif method == "kmeans":
+            from sklearn.cluster import KMeans
+
+            model = KMeans(k, n_init=options["n_init"], random_state=seed).fit(values)
+            centers = model.cluster_centers_
+            part = Partition(method, k, None, centers,
+                             _pooled_variance(values, model.labels_, centers))
+        elif method == "agglomerative":
+            fit_values = values if fit_rows is None else values[fit_rows]
+            cut = _cut(_ward_tree(fit_values), int(k))  # type: ignore[arg-type]
+            k = int(cut.max()) + 1
+            centers = _centroids(fit_values, cut, k)
+            part = Partition(method, k, None, centers,
+                             _pooled_variance(fit_values, cut, centers))
+        else:
+            fit_values = values if fit_rows is None else values[fit_rows]
+            model = _hdbscan(fit_values, options, prediction_data=True)
+            found = int(model.labels_.max()) + 1
+            part = Partition(method, found, model, None, None)
+            if fit_rows is None:
+                return part, model.labels_.astype(np.int64), bic
+            labels = part.predict(values)
+            labels[fit_rows] = model.labels_
+            return part, labels, bic
+    return part, part.predict(values), bic

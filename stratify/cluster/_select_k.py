@@ -1,0 +1,105 @@
+"""The rule that chooses the number of subgroups k.
+
+An information criterion proposes, stability disposes:
+
+1. ``criterion`` per k: for ``gmm`` the mixture's BIC on all patients
+   (Schwarz 1978; as in mclust); for ``kmeans`` and ``agglomerative``, which
+   have no likelihood, the ICL-BIC of the partition: minus twice the
+   classification log-likelihood of the patients under one Gaussian per
+   cluster (own mean, own full or diagonal covariance, weights by size) plus
+   the BIC penalty (Biernacki, Celeux and Govaert 2000). Both weigh every
+   patient, so a small subgroup that is clearly apart lowers them even when it
+   barely moves PAC or the silhouette; both penalize extra parameters.
+2. ``k_criterion``: the k of lowest criterion.
+3. A k is *admissible* when every cluster of its partition is reproduced by
+   the resamples: Jaccard stability at least ``min_stability`` (Hennig
+   2007: under 0.5 a cluster has dissolved, 0.6-0.75 it is a pattern, above
+   0.75 it is stable).
+4. The chosen k is the admissible k <= ``k_criterion`` of lowest criterion.
+   Instability at ``k_criterion`` means the data do not support that many
+   reproducible subgroups, so the rule steps down rather than up. When no
+   such k is admissible, the k whose least stable cluster is most stable is
+   taken.
+
+Why not PAC alone: PAC (and the consensus CDF) weigh pairs of patients, and
+the pairs inside a 10 % subgroup are 1 % of all pairs, so merging it barely
+moves PAC; PAC chose 3 for 4 planted groups (PERFORMANCE.md). Why not the
+criterion alone: BIC keeps adding components when subgroups are not exactly
+Gaussian (skewed values, imputed values, rounded scores), and those extra
+components are not reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
+                       reg: float) -> float:
+    """ICL-BIC of a hard partition under one Gaussian per cluster (lower is better)."""
+    n, d = values.shape
+    clusters = np.unique(labels[labels >= 0])
+    loglik = 0.0
+    for c in clusters:
+        member = values[labels == c]
+        size = member.shape[0]
+        centred = member - member.mean(axis=0)
+        if covariance == "full":
+            cov = centred.T @ centred / size + reg * np.eye(d)
+            _, logdet = np.linalg.slogdet(cov)
+            quad = np.einsum("ij,jk,ik->i", centred, np.linalg.inv(cov), centred).sum()
+        else:
+            var = (centred**2).mean(axis=0) + reg
+            logdet = float(np.log(var).sum())
+            quad = float((centred**2 / var).sum())
+        loglik += size * np.log(size / n) - 0.5 * (size * d * np.log(2 * np.pi)
+                                                   + size * logdet + quad)
+    k = clusters.size
+    per_cluster = d * (d + 1) / 2 if covariance == "full" else d
+    parameters = (k - 1) + k * d + k * per_cluster
+    return float(-2.0 * loglik + parameters * np.log(n))
+
+
+def choose_k(scores: pd.DataFrame, min_stability: float) -> tuple[int, pd.DataFrame]:
+    """Apply the rule to ``scores`` (indexed by k, with ``criterion`` and
+    ``stability_min``); return k and the scores with ``admissible``,
+    ``chosen`` and ``reason`` columns."""
+    scores = scores.copy()
+    criterion = scores["criterion"]
+    k_best = int(criterion.idxmin())
+    stable = scores["stability_min"].fillna(0.0) >= min_stability
+    candidates = scores[stable & (scores.index <= k_best)]
+    if len(candidates):
+        k = int(candidates["criterion"].idxmin())
+        why = (f"lowest criterion among admissible k <= {k_best}" if k != k_best
+               else "lowest criterion, every cluster reproduced")
+    else:
+        k = int(scores["stability_min"].fillna(0.0).idxmax())
+        why = (f"no k <= {k_best} has every cluster with Jaccard >= {min_stability}; "
+               "the most stable k")
+    reasons = []
+    for kk, row in scores.iterrows():
+        if kk == k:
+            reasons.append(f"chosen: {why}")
+        elif not stable.loc[kk]:
+            reasons.append(f"not admissible: a cluster has Jaccard {row['stability_min']:.2f} "
+                           f"< {min_stability}")
+        elif kk > k_best:
+            reasons.append(f"above k={k_best}, the k of lowest criterion")
+        else:
+            reasons.append(f"criterion {row['criterion'] - criterion.loc[k]:+.1f} vs k={k}")
+    scores["admissible"] = stable
+    scores["chosen"] = scores.index == k
+    scores["reason"] = reasons
+    return k, scores
+
+
+def no_choice(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scores of an HDBSCAN fit: k is what HDBSCAN found."""
+    scores = scores.copy()
+    scores["admissible"] = True
+    scores["chosen"] = True
+    scores["reason"] = "chosen: the number of clusters HDBSCAN found (k_range not used)"
+    return scores
+

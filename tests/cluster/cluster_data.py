@@ -1,0 +1,32 @@
+"""Planted Gaussian mixtures for the clustering tests.
+
+A minority of informative features among noise: ``informative`` features
+carry the subgroup means (random centres at least ``separation`` apart, in
+within-subgroup SDs), the other features are independent noise, and every
+feature gets an arbitrary scale and offset (as lab values in different units).
+"""
+
+import numpy as np
+
+SIZES = {2: (0.75, 0.25), 3: (0.5, 0.35, 0.15), 4: (0.4, 0.3, 0.2, 0.1),
+         5: (0.35, 0.25, 0.2, 0.12, 0.08)}
+
+
+def planted(k, n=1000, d=30, informative=6, separation=3.0, seed=0):
+    """``(X, y)``: n patients, k subgroups of unequal sizes (``SIZES``)."""
+    rng = np.random.default_rng(seed)
+    sizes = (np.array(SIZES[k]) * n).astype(int)
+    sizes[0] += n - sizes.sum()
+    while True:
+        centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
+        if gaps.min() > 0.9 * separation:
+            break
+    blocks, y = [], []
+    for c in range(k):
+        block = rng.normal(size=(sizes[c], d))
+        block[:, :informative] += centres[c]
+        blocks.append(block)
+        y += [c] * sizes[c]
+    X = np.vstack(blocks) * rng.uniform(0.5, 5, size=d) + rng.normal(0, 10, size=d)
+    return X, np.array(y)

@@ -1,0 +1,166 @@
+"""ConsensusClustering: the rule for k on planted truth, prediction, scale, imputation, checks."""
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from cluster_data import SIZES, planted
+from sklearn.metrics import adjusted_rand_score
+
+from stratify.cluster import ConsensusClustering
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_gmm_chooses_the_planted_k_with_unequal_sizes_and_few_informative_features(k):
+    X, y = planted(k, n=1000, seed=100)
+    model = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
+    assert model.k_ == k
+    assert adjusted_rand_score(y, model.labels_) > 0.85
+    # subgroups numbered by decreasing size, as planted
+    sizes = np.bincount(model.labels_)
+    assert np.all(np.diff(sizes) <= 0)
+    assert np.allclose(sizes / 1000, SIZES[k], atol=0.05)
+    chosen = model.scores_[model.scores_["chosen"]]
+    assert chosen.index.tolist() == [k] and chosen["reason"].iloc[0].startswith("chosen")
+
+
+@pytest.mark.parametrize("method", ["kmeans", "agglomerative"])
+def test_kmeans_and_ward_recover_four_unequal_subgroups(method):
+    X, y = planted(4, n=800, seed=4)
+    model = ConsensusClustering(method=method, n_resamples=20, random_state=0).fit(X)
+    assert model.k_ == 4
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+    assert model.scores_["bic"].isna().all() and model.scores_["icl"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = planted(3, n=600, seed=3)
+    frame = pd.DataFrame(X, columns=[f"mol_G{j}" for j in range(X.shape[1])],
+                         index=pd.Index([f"P{i:04d}" for i in range(len(X))], name="patient_id"))
+    return frame, y, ConsensusClustering(k_range=range(2, 6), n_resamples=15,
+                                         random_state=0).fit(frame)
+
+
+def test_fitted_attributes_describe_the_consensus(fitted):
+    frame, _, model = fitted
+    n = len(frame)
+    assert model.labels_.shape == (n,) and model.labels_.dtype.kind == "i"
+    assert list(model.scores_.index) == [2, 3, 4, 5]
+    for column in ("pac", "cdf_area", "delta_area", "silhouette", "bic", "icl", "criterion",
+                   "stability_min", "admissible", "chosen", "reason"):
+        assert column in model.scores_.columns
+    assert model.scores_["pac"].between(0, 1).all()
+    assert model.consensus_.shape == (n, n)
+    assert np.allclose(np.diag(model.consensus_), 1.0)
+    assert list(model.consensus_cdf_.columns) == [2, 3, 4, 5]
+    assert model.consensus_cdf_.iloc[-1].eq(1.0).all()
+    assert model.consensus_matrix(5).shape == (n, n)
+    assert model.stability_.between(0, 1).all() and len(model.stability_) == model.k_
+    assert model.confidence_.shape == (n,) and (model.confidence_ <= 1).all()
+    assert list(model.subgroup_means_.columns) == list(frame.columns)
+    assert list(model.feature_names_in_) == list(frame.columns)
+    with pytest.raises(ValueError, match="not in k_range"):
+        model.consensus_matrix(9)
+
+
+def test_predict_reproduces_the_training_labels(fitted):
+    frame, _, model = fitted
+    predicted = model.predict(frame)
+    assert isinstance(predicted, pd.Series) and predicted.index.equals(frame.index)
+    assert (predicted.to_numpy() == model.labels_).mean() >= 0.98
+    proba = model.predict_proba(frame)
+    assert list(proba.columns) == list(range(model.k_))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert np.array_equal(np.argmax(proba.to_numpy(), axis=1), predicted.to_numpy())
+
+
+def test_assign_flags_patients_who_fit_no_subgroup(fitted):
+    frame, _, model = fitted
+    training = model.assign(frame)
+    assert list(training.columns) == ["subgroup", "probability", "outlier_score", "fits_none"]
+    assert training["fits_none"].mean() == pytest.approx(0.01, abs=0.005)
+    strangers = frame.iloc[:5] * 0 + frame.mean().to_numpy() + 25 * frame.std().to_numpy()
+    assert model.assign(strangers)["fits_none"].all()
+    # far off in a screened-out (noise) feature only: still does not fit
+    odd = frame.iloc[:5].copy()
+    odd["mol_G29"] = frame["mol_G29"].mean() + 30 * frame["mol_G29"].std()
+    assert model.assign(odd)["fits_none"].all()
+
+
+def test_same_seed_same_labels_whatever_n_jobs():
+    X, _ = planted(3, n=300, seed=3)
+    params = {"k_range": range(2, 5), "n_resamples": 6, "random_state": 7}
+    one = ConsensusClustering(n_jobs=1, **params).fit(X)
+    two = ConsensusClustering(n_jobs=2, **params).fit(X)
+    assert np.array_equal(one.labels_, two.labels_)
+    assert np.array_equal(one.resample_labels_, two.resample_labels_)
+    pd.testing.assert_frame_equal(one.scores_, two.scores_)
+    with joblib.parallel_config(backend="threading"):
+        threads = ConsensusClustering(n_jobs=2, **params).fit(X)
+    assert np.array_equal(one.labels_, threads.labels_)
+
+
+def test_large_cohorts_use_a_bounded_anchor_subsample():
+    X, y = planted(4, n=3000, seed=4)
+    model = ConsensusClustering(k_range=range(2, 6), n_resamples=10, max_consensus_n=400,
+                                random_state=0).fit(X)
+    assert model.anchors_.size == 400 and model.consensus_.shape == (400, 400)
+    assert model.resample_indices_.max() < 400
+    assert model.k_ == 4
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+
+
+def test_ward_on_a_large_cohort_is_fitted_on_the_anchors_and_predicts_the_rest():
+    X, y = planted(3, n=2500, seed=3)
+    model = ConsensusClustering(method="agglomerative", k_range=[3], n_resamples=5,
+                                max_consensus_n=500, random_state=0).fit(X)
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+    assert np.array_equal(model.predict(X), model.labels_)
+
+
+def test_multiple_imputations_are_pooled():
+    X, y = planted(3, n=500, seed=3)
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame(X + rng.normal(0, 0.05 * X.std(axis=0), X.shape)) for _ in range(3)]
+    model = ConsensusClustering(k_range=range(2, 5), n_resamples=9, random_state=0).fit(frames)
+    assert len(model.models_) == 3
+    assert model.k_ == 3
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+    assert np.array_equal(model.predict(frames), model.labels_)
+    assert (model.predict(frames[1]).to_numpy() == model.labels_).mean() > 0.98
+    single = ConsensusClustering(k_range=range(2, 5), n_resamples=9, random_state=0).fit(
+        frames[0])
+    assert adjusted_rand_score(single.labels_, model.labels_) > 0.95
+    with pytest.raises(ValueError, match="imputed frame 1"):
+        ConsensusClustering().fit([frames[0], frames[1].iloc[:10]])
+
+
+def test_hdbscan_runs_on_the_reduced_space_and_reports_noise():
+    X, y = planted(3, n=600, separation=6.0, seed=3)
+    model = ConsensusClustering(method="hdbscan", n_resamples=8, random_state=0).fit(X)
+    found = model.labels_[model.labels_ >= 0]
+    assert model.k_ == 3 and model.scores_.index.tolist() == [3]
+    assert adjusted_rand_score(y[model.labels_ >= 0], found) > 0.9
+    assert (model.predict(X) == model.labels_).mean() >= 0.98
+    assert model.covariance_type_ is None
+
+
+def test_missing_values_are_refused_with_columns_and_rows_named():
+    frame = pd.DataFrame({"mol_MX1": [1.0, np.nan, 2.0, 3.0], "age": [50, 60, np.nan, 70.0]},
+                         index=pd.Index(["P1", "P2", "P3", "P4"], name="patient_id"))
+    with pytest.raises(ValueError, match=r"'mol_MX1', 'age'.*2 rows: P2, P3.*[Ii]mpute"):
+        ConsensusClustering().fit(frame)
+
+
+def test_text_columns_and_bad_k_range_are_refused():
+    frame = pd.DataFrame({"mol_MX1": np.arange(20.0), "center": ["A", "B"] * 10})
+    with pytest.raises(ValueError, match="'center'"):
+        ConsensusClustering().fit(frame)
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="k_range"):
+        ConsensusClustering(k_range=[1, 3]).fit(X)
+    with pytest.raises(ValueError, match="k_range"):
+        ConsensusClustering(k_range=[2, 21]).fit(X)
+    with pytest.raises(ValueError, match="subsample"):
+        ConsensusClustering(k_range=[2, 19]).fit(X)

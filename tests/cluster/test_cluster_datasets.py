@@ -1,0 +1,23 @@
+"""The rule for k on scikit-learn's labelled data sets (reported in the docstring)."""
+
+from sklearn.metrics import adjusted_rand_score
+
+from stratify.cluster import ConsensusClustering
+
+
+def test_scikit_learn_data_sets():
+    from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_wine(return_X_y=True)
+    wine = ConsensusClustering(n_resamples=20, random_state=0).fit(
+        StandardScaler().fit_transform(X))
+    assert wine.k_ == 3 and adjusted_rand_score(y, wine.labels_) > 0.85
+    X, y = load_breast_cancer(return_X_y=True)
+    cancer = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
+    assert cancer.k_ == 2
+    X, y = load_iris(return_X_y=True)
+    # versicolor and virginica overlap: setosa against the rest is what resamples reproduce
+    iris = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
+    assert iris.k_ == 2
+    assert adjusted_rand_score(y == 0, iris.labels_) == 1.0

@@ -1,0 +1,52 @@
+"""The internal reduction: parallel analysis and feature screening."""
+
+import numpy as np
+from cluster_data import planted
+
+from stratify.cluster._reduce import Reducer, parallel_analysis, screen_features
+
+
+def _standardize(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def test_parallel_analysis_finds_nothing_in_noise_and_the_planted_factors():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(500, 20))
+    assert parallel_analysis(_standardize(noise), 0)[0] == 0
+    factors = rng.normal(size=(500, 2))
+    loadings = np.zeros((2, 20))
+    loadings[0, :6] = 0.8
+    loadings[1, 6:12] = 0.8
+    data = factors @ loadings + 0.6 * rng.normal(size=(500, 20))
+    assert parallel_analysis(_standardize(data), 0)[0] == 2
+
+
+def test_screening_keeps_the_informative_minority():
+    X, _ = planted(4, n=600, seed=4)
+    kept = screen_features(_standardize(X), 0)
+    assert np.flatnonzero(kept).tolist() == [0, 1, 2, 3, 4, 5]
+
+
+def test_screening_keeps_correlated_modules_without_mixture_marginals():
+    rng = np.random.default_rng(1)
+    factor = rng.normal(size=(400, 1))
+    data = np.hstack([factor + 0.5 * rng.normal(size=(400, 5)), rng.normal(size=(400, 15))])
+    kept = screen_features(_standardize(data), 0)
+    assert np.flatnonzero(kept).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_reducer_keeps_room_for_k_max_and_measures_the_residual():
+    X, _ = planted(4, n=600, seed=4)
+    reducer = Reducer("auto", random_state=0, min_components=3).fit(X)
+    assert reducer.n_components_ == 3
+    assert reducer.selected_.sum() == 6
+    reduced = reducer.transform(X)
+    assert reduced.shape == (600, 3)
+    residual = reducer.residual(X)
+    # the 24 screened-out noise features (unit variance each) plus what 3 of the
+    # 6 kept dimensions leave out
+    assert 24 < residual.mean() < 27
+    assert Reducer(3, random_state=0).fit(X).n_components_ == 3
+    assert Reducer(None).fit(X).transform(X) is not None
+    assert np.allclose(Reducer(None).fit(X).transform(X), X)
