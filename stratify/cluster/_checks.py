@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..preprocess._checks import _quote, describe_rows
+from ..preprocess._checks import _quote, check_numeric_columns, describe_rows
 
 
 def check_numeric_complete(X: Any, *, who: str) -> None:
@@ -22,14 +22,7 @@ def check_numeric_complete(X: Any, *, who: str) -> None:
     the first rows so that the user can encode or impute them.
     """
     if isinstance(X, pd.DataFrame):
-        bad = [c for c in X.columns
-               if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-        if bad:
-            raise ValueError(
-                f"{who} needs numeric features; column(s) {_quote(bad)} hold text or mixed "
-                "values. Encode them first (e.g. stratify.preprocess.make_preprocessor) or "
-                "leave them out."
-            )
+        check_numeric_columns(X, X.columns, who=who)
         values = X.astype("float64").to_numpy(dtype=float, na_value=np.nan)
         index, columns = X.index, list(X.columns)
     else:

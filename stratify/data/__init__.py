@@ -1,9 +1,14 @@
 """The pSS data model, validation, harmonization, data quality and safe persistence.
 
-- :data:`PSS_SCHEMA`, :class:`Schema`, :class:`Variable`: the reference data model.
-- :func:`validate`, :class:`SchemaError`: check a frame, listing every problem.
-- :class:`Cohort`: validated data indexed by ``patient_id`` (+ truth for synthetic data).
-- :class:`Harmonizer`, :class:`HarmonizationReport`: centre exports onto the schema.
+- :data:`PSS_SCHEMA`, :class:`Schema`, :class:`Variable`: the reference data model;
+  :data:`BLOCKS` and :data:`KINDS` name its variable blocks and kinds.
+- :func:`validate`, :class:`SchemaError`, :class:`Problem`: check a frame, listing
+  every problem (column, rows, rule).
+- :class:`Cohort`: validated data indexed by ``patient_id`` (+ truth for synthetic data);
+  :func:`read_csv` and :func:`write_csv` read and write cohort files with clear errors;
+  :func:`identifier_columns` finds columns that look like direct identifiers.
+- :class:`Harmonizer`, :class:`HarmonizationReport`, :func:`load_mapping`: centre
+  exports onto the schema, with the mapping read from TOML, YAML or JSON.
 - :func:`quality_report`, :class:`QualityReport`: completeness, plausibility, drift.
 - :data:`PLAUSIBILITY_RULES`: the cross-variable plausibility rules of the quality report.
 - :func:`missingness_report`, :class:`MissingnessReport`: missing-data patterns and predictors.

@@ -88,7 +88,10 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     blank_names = [i + 1 for i, h in enumerate(header) if not h.strip()]
     if blank_names:
         raise ValueError(f"{path}: header has empty column name(s) at position(s) {blank_names}.")
-    return pd.read_csv(io.StringIO(text), dtype={"patient_id": str}, **kwargs)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype={"patient_id": str}, **kwargs)
+    except pd.errors.ParserError as exc:  # e.g. a quote left open until the end of the file
+        raise ValueError(f"{path}: malformed CSV ({exc}).") from None
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike | IO[str],

@@ -96,6 +96,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "stratify.classify._classifier.SubgroupClassifier",
     "stratify.classify._panel.PanelResult",
     "stratify.cluster._consensus.ConsensusClustering",
+    "stratify.cluster._embed.Embedder",
     "stratify.cluster._partition.Partition",
     "stratify.cluster._reduce.Reducer",
     "stratify.data._schema.Schema",
@@ -406,6 +407,18 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -
         Listing the untrusted types and how to pass them.
     ValueError
         The file is not a skops archive.
+
+    Examples
+    --------
+    >>> import os, pickle, tempfile
+    >>> from stratify.data import load
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.pkl")
+    >>> with open(path, "wb") as f:
+    ...     pickle.dump({"a": 1}, f)
+    >>> load(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...: not a skops file (a zip archive with schema.json). ...
     """
     import skops.io as sio
 

@@ -1,7 +1,14 @@
 """Figures. Every function takes ``ax=`` (or ``fig=``), draws fitted results
 (never fits anything), imports matplotlib inside, and returns what it drew.
 
-Palette: colour-blind-safe (Okabe-Ito) for groups, viridis/RdBu for maps.
+- subgroups: :func:`embedding`, :func:`consensus`, :func:`consensus_cdf`,
+  :func:`profile_heatmap`, :func:`stability`;
+- classifiers and explanations: :func:`shap_summary`, :func:`waterfall`,
+  :func:`panel_curve`, :func:`confusion_matrix`, :func:`calibration`, :func:`forest`;
+- survival: :func:`kaplan_meier`, :func:`cumulative_incidence`;
+- data quality: :func:`completeness_heatmap`, :func:`drift`.
+
+:data:`PALETTE`: colour-blind-safe (Okabe-Ito) for groups; viridis/RdBu for maps.
 """
 
 from __future__ import annotations

@@ -32,8 +32,16 @@ def _quote(names: Sequence[object]) -> str:
 def check_numeric_columns(X: pd.DataFrame, columns: Sequence[object], *, who: str) -> None:
     """Raise when one of ``columns`` of ``X`` does not hold numbers.
 
-    Booleans and pandas nullable numeric dtypes count as numbers.
+    Booleans and pandas nullable numeric dtypes count as numbers. Duplicated
+    column names are refused first (a feature must be one column).
     """
+    duplicated = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
+    if duplicated:
+        raise ValueError(
+            f"{who}: column name(s) {_quote(duplicated)} appear more than once; each "
+            "feature must be one column (drop the repeats, e.g. X.loc[:, "
+            "~X.columns.duplicated()])."
+        )
     bad = [c for c in columns
            if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     if bad:

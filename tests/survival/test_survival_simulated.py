@@ -58,7 +58,8 @@ def test_acceptance_on_the_synthetic_cohort():
     cohort = synthetic.make_pss_cohort(n_patients=6000, seed=0)
     data = cohort.data
     # The true model also holds blood BTK and the interferon score: give the model their genes.
-    features = [f for f in [*LYMPHOMA_RISK_FACTORS, "mol_BTK", *IFN_GENES] if f in data.columns]
+    features = [f for f in dict.fromkeys([*LYMPHOMA_RISK_FACTORS, "mol_BTK", *IFN_GENES])
+                if f in data.columns]
     X = make_imputer("iterative", random_state=0).fit_transform(data[features])
     y = make_target(data["lymphoma_time_years"], data["lymphoma_event"], competing="censor")
     truth = cohort.truth.loc[data.index, "lymphoma_linear_predictor"].to_numpy()
