@@ -77,7 +77,9 @@ def _normalize(values: Any, base: Any, n: int, n_outputs: int | None) -> tuple[n
     if values.ndim == 3 and values.shape[2] == 1:
         values = values[:, :, 0]
     k = values.shape[2] if values.ndim == 3 else None
-    if base.ndim == 0 or (base.ndim == 1 and k is not None and base.shape[0] == k):
+    # One expected value for every patient: a scalar, one per class, or (boosted trees on
+    # a binary outcome) a length-1 array.
+    if base.ndim == 0 or (base.ndim == 1 and base.shape[0] == (k or 1)):
         base = np.broadcast_to(base, (n, k) if k else (n,)).copy()
     if base.ndim == 2 and k is None:
         base = base[:, 0]
