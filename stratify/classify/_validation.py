@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.base import clone
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, check_cv
 
@@ -160,34 +159,6 @@ def calibration_table(y_true: Any, proba: Any, classes: Any, *,
                          "predicted": float(p[inside].mean()), "observed": hits / size,
                          "observed_lower": float(low), "observed_upper": float(high)})
     return pd.DataFrame(rows)
-
-
-def _rubin_pool(estimates: Any, variances: Any) -> pd.DataFrame:
-    """Rubin's rules for m imputations (rows) of one or more quantities (columns);
-    the fallback of ``stratify.impute.pool`` (same formulas, Rubin 1987 df).
-
-    Returns
-    -------
-    DataFrame
-        Per quantity: ``estimate`` (mean), ``within``, ``between``, ``total``
-        variance (within + (1 + 1/m) between), ``df`` (Rubin 1987) and the 95 %
-        ``lower``/``upper`` t interval.
-    """
-    q = pd.DataFrame(estimates)
-    u = pd.DataFrame(variances, index=q.index, columns=q.columns)
-    m = len(q)
-    within = u.mean()
-    between = q.var(ddof=1) if m > 1 else q.iloc[0] * 0.0
-    total = within + (1 + 1 / m) * between
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = within / ((1 + 1 / m) * between)
-        df = (m - 1) * (1 + ratio) ** 2
-    df = df.where(between > 0, np.inf)
-    half = stats.t.ppf(0.975, df.to_numpy()) * np.sqrt(total)
-    estimate = q.mean()
-    return pd.DataFrame({"estimate": estimate, "within": within, "between": between,
-                         "total": total, "df": df, "lower": estimate - half,
-                         "upper": estimate + half})
 
 
 @dataclass
@@ -435,15 +406,32 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
 
 
 def _pool(estimates: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
-    """Rubin's rules through ``stratify.impute.pool`` when it is there, else locally.
+    """Rubin's rules (:func:`stratify.impute.pool`) over imputations, per metric.
 
-    Returns ``estimate``, ``total`` (variance), ``lower`` and ``upper`` per metric.
+    Metrics bounded by 0 and 1 (all but ``log_loss``) are pooled on the logit
+    scale, their variances carried over by the delta method, and the estimate
+    and interval transformed back (Marshall et al., BMC Med Res Methodol 2009),
+    so that an interval never leaves [0, 1]; ``log_loss`` is pooled as it is.
+
+    Returns ``estimate``, ``total`` (variance, on the metric's own scale),
+    ``lower`` and ``upper`` per metric.
     """
-    try:
-        from stratify.impute import pool
-    except ImportError:
-        return _rubin_pool(estimates, variances)
-    table = pool(estimates, variances.to_numpy())
-    table.index = estimates.columns
-    return table.rename(columns={"ci_lower": "lower", "ci_upper": "upper"})
+    from scipy.special import expit, logit
 
+    from stratify.impute import pool
+
+    bounded = [c for c in estimates.columns if c != "log_loss"]
+    q = estimates.copy()
+    u = pd.DataFrame(variances.to_numpy(), index=estimates.index, columns=estimates.columns)
+    eps = 1e-6
+    p = q[bounded].clip(eps, 1 - eps)
+    q[bounded] = logit(p)
+    u[bounded] = u[bounded] / (p * (1 - p)) ** 2
+    table = pool(q, u.to_numpy())
+    table.index = estimates.columns
+    table = table.rename(columns={"ci_lower": "lower", "ci_upper": "upper"})
+    for column in ("estimate", "lower", "upper"):
+        table.loc[bounded, column] = expit(table.loc[bounded, column].astype(float))
+    back = table.loc[bounded, "estimate"].astype(float)
+    table.loc[bounded, "total"] = table.loc[bounded, "total"] * (back * (1 - back)) ** 2
+    return table

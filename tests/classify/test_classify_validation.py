@@ -8,7 +8,7 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import balanced_accuracy_score, f1_score, log_loss, recall_score
 
 from stratify.classify import SubgroupClassifier, classification_metrics, cross_validate
-from stratify.classify._validation import _rubin_pool, _weighted_metrics
+from stratify.classify._validation import _pool, _weighted_metrics
 
 
 @pytest.fixture(scope="module")
@@ -98,11 +98,21 @@ def test_multiple_imputations_are_pooled(markers):
     assert len(pooled.fold_metrics) == 6
 
 
-def test_rubin_fallback_worked_example():
-    table = _rubin_pool(pd.DataFrame({"q": [1.0, 2.0, 3.0]}),
-                        pd.DataFrame({"q": [1.0, 1.0, 1.0]}))
-    assert table.loc["q", "total"] == pytest.approx(1 + 4 / 3)
-    assert table.loc["q", "df"] == pytest.approx(2 * (1 + 1 / (4 / 3)) ** 2)
+def test_pooling_worked_example_and_bounded_metrics_stay_in_0_1():
+    estimates = pd.DataFrame({"log_loss": [1.0, 2.0, 3.0], "recall[A]": [0.97, 0.99, 0.995]})
+    variances = pd.DataFrame({"log_loss": [1.0, 1.0, 1.0], "recall[A]": [4e-4, 4e-4, 4e-4]})
+    table = _pool(estimates, variances)
+    # unbounded: Rubin's rules as they are (Rubin 1987)
+    assert table.loc["log_loss", "estimate"] == pytest.approx(2.0)
+    assert table.loc["log_loss", "total"] == pytest.approx(1 + 4 / 3)
+    assert table.loc["log_loss", "df"] == pytest.approx(2 * (1 + 1 / (4 / 3)) ** 2)
+    # bounded: on the original scale the interval would pass 1 (0.985 + 1.96 x 0.025);
+    # pooled on the logit scale it stays inside and around the estimate
+    naive_upper = 0.985 + 1.96 * np.sqrt(4e-4 + 4 / 3 * np.var([0.97, 0.99, 0.995], ddof=1))
+    assert naive_upper > 1
+    low, est, high = table.loc["recall[A]", ["lower", "estimate", "upper"]].astype(float)
+    assert 0 < low < est < high < 1
+    assert est == pytest.approx(0.985, abs=0.01)
 
 
 def test_works_with_stratify_multiple_imputer(markers):
