@@ -271,9 +271,9 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
     X : DataFrame, array, or list of them
         Features. A list of m imputed data sets (as from
         ``stratify.impute.MultipleImputer(...).fit_transform``) runs the same
-        folds on each and pools: point estimates averaged, intervals by
-        Rubin's rules with the bootstrap variances as within-imputation
-        variances; predictions averaged.
+        folds on each and pools by Rubin's rules with the bootstrap variances
+        as within-imputation variances (metrics bounded by 0 and 1 on the
+        logit scale, so intervals stay inside); predictions averaged.
     y : array-like of shape (n,)
         Subgroup labels; missing labels are an error.
     groups : array-like of shape (n,), optional
