@@ -27,8 +27,8 @@ class _State:
     validation: Cohort | None
     config: dict[str, Any]
     X: pd.DataFrame | None = None                # cluster features, corrected and imputed
+    corrected: pd.DataFrame | None = None        # cluster features, corrected, not imputed
     frames: list[pd.DataFrame] = field(default_factory=list)  # multiple imputations
-    preprocess: list[Any] = field(default_factory=list)      # fitted (name, transformer)
     scores: pd.DataFrame | None = None
 
 
@@ -102,8 +102,8 @@ def step_features(result, state: _State) -> None:
         frame = X.join(data[["center", *protect]])
         X = corrector.fit_transform(frame)
         X = X[[c for c in X.columns if c not in ("center", *protect)]]
-        state.preprocess.append(("center_correction", corrector))
         result.models["center_corrector"] = corrector
+    state.corrected = X
     m = int(config["impute"]["n_imputations"])
     kind = config["impute"]["kind"]
     if m > 1:
@@ -114,7 +114,6 @@ def step_features(result, state: _State) -> None:
         imputer = make_imputer(kind, random_state=seed)
         state.X = imputer.fit_transform(X)
         state.frames = [state.X]
-    state.preprocess.append(("impute", imputer))
     result.models["imputer"] = imputer
 
 
@@ -127,6 +126,7 @@ def step_cluster(result, state: _State) -> None:
         n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
         n_jobs=state.config["n_jobs"], random_state=seed,
     )
+    assert state.X is not None, "step_features runs first"
     model.fit(state.frames if len(state.frames) > 1 else state.X)
     labels = pd.Series(np.asarray(model.labels_), index=state.X.index, name="subgroup")
     labels = labels.map(lambda v: f"S{int(v) + 1}")
@@ -173,10 +173,13 @@ def step_classify(result, state: _State) -> None:
     groups = data["center"] if c["by_center"] and "center" in data.columns else None
     panel = c["panel_size"]
     model = SubgroupClassifier(estimator=c["estimator"], panel_size=panel, random_state=seed)
-    cv = cross_validate(model, state.X, result.labels, groups=groups,
+    # with multiple imputation the folds run on every imputed set, pooled by Rubin's rules
+    frames = state.frames if len(state.frames) > 1 else state.X
+    cv = cross_validate(model, frames, result.labels, groups=groups,
                         n_bootstrap=int(c["n_bootstrap"]), random_state=seed,
                         n_jobs=state.config["n_jobs"])
-    model.fit(state.X, result.labels)
+    # the folds above ran in parallel; the final fit parallelizes its own panel search
+    model.set_params(n_jobs=state.config["n_jobs"]).fit(state.X, result.labels)
     result.models["classifier"] = model
     result.artifacts["classifier_cv"] = cv
     result.tables["classifier_metrics"] = cv.metrics
@@ -207,9 +210,16 @@ def step_survival(result, state: _State) -> None:
     no_outcome = outcome.index[outcome.isna().any(axis=1)]
     _exclude(result, no_outcome, "survival", "lymphoma time or event missing")
     keep = outcome.index.difference(no_outcome, sort=False)
+    with_subgroup = c["include_subgroup"] and result.labels is not None
+    if with_subgroup:
+        # the subgroup is a covariate: a patient without one would silently
+        # count as the reference subgroup
+        unlabelled = keep.difference(result.labels.index, sort=False)
+        _exclude(result, unlabelled, "survival", "no subgroup, a covariate of the model")
+        keep = keep.intersection(result.labels.index, sort=False)
     features = [f for f in c["features"] if f in data.columns]
     X = data.loc[keep, features]
-    if c["include_subgroup"] and result.labels is not None:
+    if with_subgroup:
         dummies = pd.get_dummies(result.labels.reindex(keep), prefix="subgroup",
                                  dtype=float).iloc[:, 1:]
         X = X.join(dummies)
@@ -230,7 +240,8 @@ def step_survival(result, state: _State) -> None:
     # unmeasured factor are compared on the same rows as the model
     factors = X[[c for c in X.columns if not c.startswith("subgroup_")]]
     clinical = evaluate_score(lymphoma_risk_score(factors, allow_missing=True)["n_factors"], y,
-                              times=horizons, n_bootstrap=n_boot, random_state=seed)
+                              times=horizons, n_bootstrap=n_boot, random_state=seed,
+                              n_jobs=state.config["n_jobs"])
     metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
                          clinical.metrics.assign(model="seven-factor score")])
     result.tables["survival_metrics"] = metrics.reset_index()
@@ -238,10 +249,14 @@ def step_survival(result, state: _State) -> None:
     if hasattr(model, "summary_"):
         result.tables["hazard_ratios"] = model.summary_
     if result.labels is not None:
-        groups = result.labels.reindex(keep)
-        result.artifacts["km"] = kaplan_meier(y, groups)
-        result.tables["logrank"] = logrank(y, groups).to_frame()
-        result.artifacts["cif"] = cumulative_incidence(time_, event, groups)
+        # curves by subgroup: patients without a subgroup are already listed
+        # in result.excluded (cluster step), so they are left out here quietly
+        grouped = np.flatnonzero(keep.isin(result.labels.index))
+        groups = result.labels.reindex(keep[grouped])
+        result.artifacts["km"] = kaplan_meier(y[grouped], groups)
+        result.tables["logrank"] = logrank(y[grouped], groups).to_frame()
+        result.artifacts["cif"] = cumulative_incidence(time_.iloc[grouped], event.iloc[grouped],
+                                                       groups)
 
 
 def step_explain(result, state: _State) -> None:
@@ -256,33 +271,92 @@ def step_explain(result, state: _State) -> None:
     sample = state.X.iloc[rows]
     if "classifier" in result.models:
         result.artifacts["shap_classifier"] = explain(result.models["classifier"], sample)
-    result.tables["cluster_explanation"] = explain_clusters(sample, result.labels.iloc[rows],
-                                                            random_state=seed)
+    result.tables["cluster_explanation"] = explain_clusters(
+        sample, result.labels.iloc[rows], random_state=seed, n_jobs=state.config["n_jobs"])
+
+
+def _to_reference(X: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Standardize every feature of ``X`` to the mean and SD of ``reference``."""
+    sd = X.std(ddof=1)
+    sd = sd.where(sd > 0, 1.0)
+    return (X - X.mean()) / sd * reference.std(ddof=1) + reference.mean()
+
+
+def _correct_external(result, state: _State, X: pd.DataFrame) -> pd.DataFrame:
+    """Centre-correct the external cohort's cluster features (see :func:`step_replicate`)."""
+    from .preprocess import CenterCorrector
+
+    corrector = result.models.get("center_corrector")
+    if corrector is None:
+        return X
+    assert state.validation is not None and state.corrected is not None
+    external = state.validation.data
+    if "center" not in external.columns:
+        raise ValueError("The validation cohort has no 'center' column; the discovery cohort "
+                         "was centre-corrected, so the validation cohort must name its centres.")
+    protect = list(state.config["preprocess"]["protect"])
+    frame = X.join(external[["center", *protect]])
+    centres = frame["center"].astype(str)
+    unseen = sorted(set(centres) - {str(c) for c in corrector.centers_})
+    rule = state.config["replicate"]["center_correction"]
+    if rule == "fitted" or not unseen:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            corrected = corrector.transform(frame)
+        result.artifacts["replication_warnings"] = [str(w.message) for w in caught]
+        result.artifacts["replication_correction"] = (
+            "The discovery cohort's centre corrector was applied"
+            + (f"; centre(s) {', '.join(unseen)} it had not seen were left uncorrected."
+               if unseen else "."))
+        return corrected[list(X.columns)]
+    if centres.nunique() > 1:
+        own = CenterCorrector(method=corrector.method, protect=protect or None)
+        X = own.fit_transform(frame)[list(X.columns)]
+        result.models["replication_center_corrector"] = own
+    result.artifacts["replication_correction"] = (
+        f"The external centres ({', '.join(unseen)}) were not in the discovery cohort: the "
+        f"external cohort was centre-corrected within itself ({corrector.method}) and then "
+        "each feature was standardized to the mean and SD of the discovery cohort's "
+        "centre-corrected values. This assumes the two cohorts have the same overall "
+        "distribution of each feature: a genuine difference in subgroup mix is partly "
+        "standardized away.")
+    return _to_reference(X, state.corrected)
 
 
 def step_replicate(result, state: _State) -> None:
+    """Transfer the subgroups to the validation cohort and recluster it.
+
+    The validation cohort gets the discovery's features, centre correction and
+    imputer. Centre correction: when every validation centre was seen in
+    discovery, the discovery's fitted corrector applies. Otherwise (an
+    independent cohort from other centres, as the shipped validation cohort)
+    the corrector has no parameters for those centres; left uncorrected,
+    their measurement shifts (as large as the subgroup differences in the
+    synthetic cohorts) create spurious structure when the external cohort is
+    reclustered. With ``replicate.center_correction = "reference"`` the
+    external cohort is corrected within itself and standardized to the
+    discovery's corrected features (as ComBat with a reference batch);
+    ``"fitted"`` keeps the discovery corrector alone.
+    """
     from .cluster import replicate
 
-    if state.validation is None:
+    if state.validation is None or state.X is None:
         return
-    X = _cluster_frame(state.validation, state.config)[list(state.X.columns)]
+    X = _cluster_frame(state.validation, state.config)
+    absent = [c for c in state.X.columns if c not in X.columns]
+    if absent:
+        raise ValueError(f"The validation cohort lacks {len(absent)} cluster feature(s) of the "
+                         f"discovery cohort: {absent[:5]}.")
+    X = X[list(state.X.columns)]
     empty = X.index[X.isna().all(axis=1)]
     _exclude(result, empty, "replication", "no cluster feature observed")
     X = X.drop(index=empty)
-    for name, step in state.preprocess:
-        if name == "center_correction":
-            protect = list(state.config["preprocess"]["protect"])
-            frame = X.join(state.validation.data[["center", *protect]])
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                X = step.transform(frame)
-            result.artifacts["replication_warnings"] = [str(w.message) for w in caught]
-            X = X[[c for c in X.columns if c not in ("center", *protect)]]
-        elif name == "impute":
-            out = step.transform(X)
-            X = out[0] if isinstance(out, list) else out
+    X = _correct_external(result, state, X)
+    X = result.models["imputer"].transform(X)
     rep = replicate(result.models["cluster"], X, random_state=state.config["seed"])
     result.tables["replication"] = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
+    if "per_subgroup" in rep.attrs:
+        result.tables["replication_by_subgroup"] = rep.attrs["per_subgroup"]
 
 
 STEPS: list[tuple[str, str, Callable[..., None]]] = [
@@ -299,16 +373,47 @@ STEPS: list[tuple[str, str, Callable[..., None]]] = [
 ]
 
 
+def _load_native_libraries() -> None:
+    """Import the compiled libraries of the steps before limiting their threads:
+    threadpoolctl limits only the BLAS and OpenMP libraries already loaded (an
+    OpenMP loaded later by scikit-learn's gradient boosting kept both threads,
+    and fitted 2-3 times slower on a loaded 2-core machine)."""
+    import scipy.linalg  # noqa: F401
+    import sklearn.ensemble  # noqa: F401
+
+
+def _check_settings(config: dict[str, Any]) -> None:
+    """Settings of the workflow itself, checked before any step runs (the steps'
+    estimators check their own parameters when they are fitted)."""
+    threads = config["threads"]
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 0):
+        raise ValueError("The 'threads' setting must be an integer >= 0 (0: the libraries' "
+                         f"defaults). Got {threads!r} instead.")
+    rule = config["replicate"]["center_correction"]
+    if rule not in ("reference", "fitted"):
+        raise ValueError("The 'replicate.center_correction' setting must be 'reference' or "
+                         f"'fitted'. Got {rule!r} instead.")
+
+
 def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:
-    """Run the enabled steps in order, timing each."""
+    """Run the enabled steps in order, timing each (wall seconds in ``result.timings``)."""
+    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
     state = _State(cohort=cohort, validation=validation, config=result.config)
     enabled = [(name, func) for name, section, func in STEPS
                if not section or result.config[section].get("enabled", True)]
+    if validation is None:
+        enabled = [(name, func) for name, func in enabled if name != "replicate"]
+    _check_settings(result.config)
+    threads = result.config["threads"] or None
+    if threads is not None:
+        _load_native_libraries()
     bar = tqdm(enabled, disable=not progress, desc="stratify", leave=False)
-    for name, func in bar:
-        bar.set_postfix_str(name)
-        start = time.perf_counter()
-        func(result, state)
-        result.timings[name] = round(time.perf_counter() - start, 3)
+    with threadpool_limits(limits=threads):
+        for name, func in bar:
+            bar.set_postfix_str(name)
+            start = time.perf_counter()
+            func(result, state)
+            result.timings[name] = round(time.perf_counter() - start, 3)

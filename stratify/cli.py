@@ -1,8 +1,15 @@
 """The ``stratify`` command.
 
 Exit codes: 0 success, 1 the data failed validation or a run failed on the
-data, 2 wrong usage (bad arguments, unreadable configuration), 3 a feature
-that is not available in this installation.
+data, 2 wrong usage (bad arguments, a missing file, an unreadable or invalid
+configuration), 3 a feature that is not available in this installation.
+
+Examples
+--------
+>>> from stratify.cli import main
+>>> main(["validate", "no-such-file.csv"])
+2
+
 """
 
 from __future__ import annotations
@@ -24,10 +31,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     try:
         cohort = Cohort.from_csv(args.file)
-    except (SchemaError, ValueError, FileNotFoundError) as err:
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SchemaError, ValueError) as err:
         print(f"INVALID: {err}", file=sys.stderr)
         return EXIT_DATA
-    print(f"OK: {args.file}: {cohort!r}")
+    if not args.quiet:
+        print(f"OK: {args.file}: {cohort!r}")
     if args.report is not None:
         from .data import quality_report
 
@@ -36,35 +47,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         report = quality_report(cohort)
         (out / "quality_report.html").write_text(report.to_html(), encoding="utf-8")
         report.to_frame().to_csv(out / "quality_report.csv")
-        print(f"Quality report written to {out / 'quality_report.html'}")
+        if not args.quiet:
+            print(f"Quality report written to {out / 'quality_report.html'}")
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    try:
-        from .workflow import demo
-    except ImportError:
-        print(
-            "stratify demo will run the whole workflow (validation, scores, imputation, "
-            "consensus subgroups, classifier, lymphoma risk, SHAP, HTML report) on the "
-            "shipped synthetic discovery cohort. It is not available yet.",
-            file=sys.stderr,
-        )
-        return EXIT_UNAVAILABLE
-    return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs))
+    from .workflow import demo
+
+    return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs, quick=args.quick))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .workflow import run_from_files
 
-    return int(run_from_files(args.data, args.config, args.out, quiet=args.quiet,
-                              n_jobs=args.n_jobs))
+    return int(run_from_files(args.data, args.config, args.out, validation=args.validation,
+                              quiet=args.quiet, n_jobs=args.n_jobs))
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .synthetic import write_preset
 
-    paths = write_preset(args.preset, args.out)
+    try:
+        paths = write_preset(args.preset, args.out)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.quiet:
         for path in paths:
             print(path)
@@ -104,10 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="cohort CSV with a patient_id column")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="also write the data-quality report to DIR")
+    p.add_argument("--quiet", action="store_true", help="print only errors")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("demo", help="run the whole workflow on the shipped synthetic cohort")
     p.add_argument("--out", default="results", help="output folder (default: results)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: samples of the shipped cohorts, fewer resamples and "
+                        "no marker panel (results differ from the full demo)")
     common(p)
     p.set_defaults(func=_cmd_demo)
 
@@ -115,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="cohort CSV")
     p.add_argument("--config", required=True, help="TOML configuration")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--validation", default=None, metavar="FILE",
+                   help="external cohort CSV to check that the subgroups replicate")
     common(p)
     p.set_defaults(func=_cmd_run)
 

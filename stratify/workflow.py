@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +26,32 @@ from typing import Any
 
 import pandas as pd
 
-from ._config import load_config, merge_config
+from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
 from .data import Cohort
 
-__all__ = ["Stratification", "StratificationResult", "demo", "run_from_files"]
+__all__ = ["Stratification", "StratificationResult", "demo", "library_versions",
+           "run_from_files"]
+
+EXCLUSION_MESSAGE = "left out of one or more steps"
+"""Part of the one warning a run gives when patients were excluded (the CLI
+prints the counts in its summary instead)."""
+
+QUICK_SIZES = {"discovery": 500, "validation": 300}
+"""Patients sampled from each shipped cohort by ``stratify demo --quick``."""
 
 _LIBRARIES = ("numpy", "pandas", "scipy", "sklearn", "lifelines", "sksurv", "shap", "umap",
               "hdbscan", "joblib", "skops", "statsmodels")
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of Python, stratify and every library a run may use."""
+    """Versions of Python, stratify and every installed library a run may use.
+
+    Examples
+    --------
+    >>> versions = library_versions()
+    >>> {"python", "stratify", "sklearn"} <= set(versions)
+    True
+    """
     import importlib.metadata as md
 
     from ._version import __version__
@@ -92,7 +108,10 @@ class StratificationResult:
         return None if self.labels is None else int(self.labels.nunique())
 
     def summary(self) -> str:
-        """A one-screen text summary: k, stability, classifier accuracy, C-index."""
+        """A one-screen text summary: k, stability, classifier accuracy, C-index.
+
+        Counts only: no patient identifier and no patient-level value.
+        """
         lines = ["stratify run summary", "--------------------"]
         if self.labels is not None:
             sizes = self.labels.value_counts().sort_index()
@@ -106,7 +125,9 @@ class StratificationResult:
             m = self.tables["classifier_metrics"]
             if "balanced_accuracy" in m.index:
                 row = m.loc["balanced_accuracy"]
-                lines.append(f"classifier balanced accuracy: {row['estimate']:.3f} "
+                estimator = self.config["classify"]["estimator"]
+                lines.append(f"classifier balanced accuracy ({estimator}, out of fold): "
+                             f"{row['estimate']:.3f} "
                              f"(95% CI {row['lower']:.3f}-{row['upper']:.3f})")
         if "panel" in self.artifacts:
             lines.append(f"marker panel ({len(self.artifacts['panel'])}): "
@@ -117,29 +138,66 @@ class StratificationResult:
                 row = s[(s["model"] == model) & (s["metric"] == "harrell_c")]
                 if len(row):
                     r = row.iloc[0]
-                    lines.append(f"lymphoma C-index ({model}): {r['estimate']:.3f} "
+                    lines.append(f"lymphoma C-index ({model}, apparent): {r['estimate']:.3f} "
                                  f"(95% CI {r['lower']:.3f}-{r['upper']:.3f})")
         if "replication" in self.tables:
-            rep = self.tables["replication"]
-            lines.append("replication: " + ", ".join(
-                f"{c} {rep[c].iloc[0]:.2f}" for c in rep.columns
-                if pd.api.types.is_numeric_dtype(rep[c])))
+            r = self.tables["replication"].iloc[0]
+            lines.append(
+                f"replication ({int(r['n'])} patients): k {int(r['k_model'])} transferred, "
+                f"k {int(r['k_external'])} chosen on the external cohort; prediction strength "
+                f"{r['prediction_strength']:.2f}, in-group proportion "
+                f"{r['in_group_proportion']:.2f}, ARI {r['ari']:.2f}, centroid correlation "
+                f"{r['centroid_correlation']:.2f}")
         if len(self.excluded):
-            counts = self.excluded.groupby(["step", "reason"]).size()
+            counts = self.excluded.groupby(["step", "reason"], sort=False).size()
             for (step, reason), n in counts.items():
                 lines.append(f"excluded from {step}: {n} patient(s) ({reason})")
-        total = sum(self.timings.values())
-        lines.append(f"total time: {total:.1f} s")
+        if self.timings:
+            steps = ", ".join(f"{name} {sec:.1f}" for name, sec in self.timings.items())
+            lines.append(f"time: {sum(self.timings.values()):.1f} s ({steps})")
         return "\n".join(lines)
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write tables (CSV), configuration and versions (JSON) and models (skops)."""
+        """Write tables (CSV), labels, exclusions, configuration, versions and models.
+
+        Layout: ``run.json`` (configuration, versions, timings and how to
+        read each table back), ``tables/<name>.csv``, ``labels.csv``,
+        ``excluded.csv`` and ``models/<name>.skops`` (skops: loading never
+        executes code from the file).
+
+        Parameters
+        ----------
+        directory : str or path
+            Created if needed; existing files of the same names are replaced.
+
+        Returns
+        -------
+        Path
+            ``directory``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> result = StratificationResult(config={}, versions={"stratify": "0"},
+        ...                               labels=pd.Series(["S1", "S2"], name="subgroup",
+        ...                                                index=pd.Index(["p1", "p2"],
+        ...                                                               name="patient_id")))
+        >>> saved = StratificationResult.load(result.save(tempfile.mkdtemp()))
+        >>> saved.labels.tolist(), saved.versions
+        (['S1', 'S2'], {'stratify': '0'})
+        """
         from .data import save
 
         out = Path(directory)
         (out / "tables").mkdir(parents=True, exist_ok=True)
         (out / "models").mkdir(exist_ok=True)
-        meta = {"config": self.config, "versions": self.versions, "timings": self.timings}
+        layout = {name: {"index_levels": table.index.nlevels,
+                         "text_columns": _text_columns(table),
+                         "attrs": _json_attrs(table.attrs)}
+                  for name, table in self.tables.items()}
+        meta = {"config": self.config, "versions": self.versions, "timings": self.timings,
+                "tables": layout}
         (out / "run.json").write_text(json.dumps(meta, indent=1, default=str), "utf-8")
         for name, table in self.tables.items():
             table.to_csv(out / "tables" / f"{name}.csv")
@@ -153,23 +211,84 @@ class StratificationResult:
     @classmethod
     def load(cls, directory: str | os.PathLike, trusted: list[str] | None = None
              ) -> StratificationResult:
-        """Read a saved result; models are loaded safely with skops."""
+        """Read a result written by :meth:`save`; models are loaded safely with skops.
+
+        Parameters
+        ----------
+        directory : str or path
+        trusted : list of str, optional
+            Types skops may load beyond its defaults (see :func:`stratify.data.load`).
+
+        Returns
+        -------
+        StratificationResult
+            Tables as written (index levels restored, text index levels kept as
+            text), labels, exclusions, configuration, versions, timings and
+            models; ``artifacts`` (curves, explanations) are not saved.
+        """
         from .data import load
 
         src = Path(directory)
         meta = json.loads((src / "run.json").read_text("utf-8"))
-        tables = {p.stem: pd.read_csv(p, index_col=0) for p in sorted((src / "tables").glob(
-            "*.csv"))}
+        layout = meta.get("tables", {})
+        tables = {}
+        for path in sorted((src / "tables").glob("*.csv")):
+            info = layout.get(path.stem, {})
+            levels = list(range(int(info.get("index_levels", 1))))
+            text = [c for c in info.get("text_columns", [])]
+            # only empty cells are missing ("NA" may be a level); text columns had none
+            table = pd.read_csv(path, index_col=levels, keep_default_na=False,
+                                na_values=[""],
+                                dtype={**{i: str for i in levels}, **dict.fromkeys(text, str)})
+            table[text] = table[text].fillna("")
+            table.index = _restore_index(table.index)
+            table.attrs.update(info.get("attrs", {}))
+            tables[path.stem] = table
         labels = None
         if (src / "labels.csv").exists():
-            labels = pd.read_csv(src / "labels.csv", index_col=0, dtype={"patient_id": str})
-            labels = labels.iloc[:, 0]
-        excluded = pd.read_csv(src / "excluded.csv", dtype={"patient_id": str})
+            labels = pd.read_csv(src / "labels.csv", index_col=0, dtype=str).iloc[:, 0]
+        excluded = pd.read_csv(src / "excluded.csv", dtype=str)
         models = {p.stem: load(p, trusted=trusted) for p in sorted((src / "models").glob(
             "*.skops"))}
         return cls(config=meta["config"], versions=meta["versions"], labels=labels,
                    excluded=excluded, tables=tables, models=models,
                    timings=meta.get("timings", {}))
+
+
+def _text_columns(table: pd.DataFrame) -> list[str]:
+    """Columns holding text only (no missing cell), to be read back as text."""
+    return [str(c) for c in table.columns
+            if not pd.api.types.is_numeric_dtype(table[c])
+            and not pd.api.types.is_bool_dtype(table[c]) and table[c].notna().all()
+            and table[c].map(lambda v: isinstance(v, str)).all()]
+
+
+def _json_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``DataFrame.attrs`` that JSON can hold (e.g. Table 1's group sizes)."""
+    out = {}
+    for key, value in attrs.items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            continue
+        out[key] = value
+    return out
+
+
+def _restore_index(index: pd.Index) -> pd.Index:
+    """Index levels read as text: empty labels back to "", numbers back to numbers."""
+    def level(values: pd.Index) -> pd.Index:
+        text = pd.Index([("" if pd.isna(v) else str(v)) for v in values], dtype=object,
+                        name=values.name)
+        if len(text) and text.str.fullmatch(r"-?\d+(\.\d+)?").all():
+            return pd.Index(pd.to_numeric(text), name=values.name)
+        return text
+
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_arrays(
+            [level(index.get_level_values(i)) for i in range(index.nlevels)],
+            names=index.names)
+    return level(index)
 
 
 class Stratification:
@@ -204,67 +323,175 @@ class Stratification:
 
     def run(self, cohort: Cohort, *, validation: Cohort | None = None,
             progress: bool = False) -> StratificationResult:
-        """Run every configured step on ``cohort``; ``validation`` checks replication."""
+        """Run every configured step on ``cohort``.
+
+        Parameters
+        ----------
+        cohort : Cohort
+            The discovery cohort.
+        validation : Cohort, optional
+            An independent cohort with the same cluster features: the
+            subgroups are transferred to it and it is reclustered on its own
+            (``result.tables["replication"]``).
+        progress : bool, default=False
+            Show a progress bar over the steps.
+
+        Returns
+        -------
+        StratificationResult
+            Patients left out of a step are listed in ``result.excluded``;
+            one ``UserWarning`` gives their counts (never their identifiers).
+
+        Raises
+        ------
+        ValueError
+            For an invalid configuration (naming the key) or data a step
+            cannot use (naming the columns).
+        """
         from ._steps import run_steps
 
         if not isinstance(cohort, Cohort):
             raise TypeError(f"run expects a stratify.Cohort; got {type(cohort).__name__}.")
+        if validation is not None and not isinstance(validation, Cohort):
+            raise TypeError("run expects the validation cohort as a stratify.Cohort; got "
+                            f"{type(validation).__name__}.")
         config = self._config()
         result = StratificationResult(config=config, versions=library_versions())
         run_steps(result, cohort, validation, progress=progress)
+        if len(result.excluded):
+            counts = result.excluded.groupby("step", sort=False).size()
+            warnings.warn(
+                f"{result.excluded['patient_id'].nunique()} patient(s) were {EXCLUSION_MESSAGE} ("
+                + ", ".join(f"{step}: {n}" for step, n in counts.items())
+                + "); result.excluded gives the reasons.", UserWarning, stacklevel=2)
         return result
 
 
-def _print_summary(result: StratificationResult, report: Path | None) -> None:
-    print(result.summary())
-    if report is not None:
-        print(f"report: {report}")
-
-
-def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
-         n_jobs: int | None = None) -> int:
-    """The main job: the whole workflow on the shipped synthetic discovery cohort.
-
-    Replication is checked on the shipped external validation cohort. Writes
-    the HTML report and the result tables to ``out``; returns an exit code.
-    """
+def _run_and_report(config: Mapping[str, Any], cohort: Cohort, out: str | os.PathLike, *,
+                    validation: Cohort | None = None, quiet: bool = False) -> int:
+    """Run, write the report and the result to ``out``, print the summary; exit code 0."""
     from .report import write_report
-    from .synthetic import load_discovery, load_validation
 
     start = time.perf_counter()
-    discovery, validation = load_discovery(), load_validation()
-    config = {"n_jobs": -1 if n_jobs is None else n_jobs}
-    result = Stratification(config).run(discovery, validation=validation, progress=not quiet)
-    out = Path(out)
-    result.save(out)
+    with warnings.catch_warnings():
+        # the summary prints the exclusion counts
+        warnings.filterwarnings("ignore", message=f".*{EXCLUSION_MESSAGE}", category=UserWarning)
+        result = Stratification(config).run(cohort, validation=validation, progress=not quiet)
+    step = time.perf_counter()
     report = write_report(result, out)
+    result.timings["report"] = round(time.perf_counter() - step, 3)
+    result.save(out)
     if not quiet:
-        _print_summary(result, report)
+        print(result.summary())
+        print(f"report: {report}")
         print(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 
 
+def _sample(cohort: Cohort, n: int, seed: int) -> Cohort:
+    """A random sample of ``n`` patients (all when the cohort is smaller), truth kept."""
+    if n >= len(cohort):
+        return cohort
+    ids = cohort.data.sample(n=n, random_state=seed).index.sort_values()
+    truth = None if cohort.truth is None else cohort.truth.loc[ids]
+    return Cohort(cohort.data.loc[ids], schema=cohort.schema, truth=truth, validate=False)
+
+
+def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
+         n_jobs: int | None = None, quick: bool = False) -> int:
+    """The main job: the whole workflow on the shipped synthetic discovery cohort.
+
+    Runs :class:`Stratification` with :data:`stratify._config.DEMO_CONFIG` on
+    the shipped discovery cohort (2,000 patients, 5 centres), checks
+    replication on the shipped external validation cohort (800 patients from
+    2 other centres), and writes the HTML report and the result to ``out``.
+    About two minutes of CPU time in all, spread over the ``n_jobs`` workers.
+    ``out`` then holds patient-level files (``labels.csv``, ``excluded.csv``);
+    ``report.html`` holds aggregates only.
+
+    Parameters
+    ----------
+    out : str or path, default="results"
+        Output folder (``report.html``, ``run.json``, ``tables/``, ``models/``).
+    quiet : bool, default=False
+        Print nothing (no progress bar, no summary).
+    n_jobs : int, optional
+        Worker processes; default all cores.
+    quick : bool, default=False
+        A smoke test in well under a minute: samples of 500 discovery and 300
+        validation patients and :data:`stratify._config.QUICK_CONFIG` (fewer
+        resamples and bootstraps, no marker panel).
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> demo(tempfile.mkdtemp(), quiet=True, quick=True)  # doctest: +SKIP
+    0
+    """
+    from .synthetic import load_discovery, load_validation
+
+    discovery, validation = load_discovery(), load_validation()
+    config = merge_config(QUICK_CONFIG if quick else DEMO_CONFIG)
+    if quick:
+        discovery = _sample(discovery, QUICK_SIZES["discovery"], config["seed"])
+        validation = _sample(validation, QUICK_SIZES["validation"], config["seed"])
+    if n_jobs is not None:
+        config["n_jobs"] = n_jobs
+    return _run_and_report(config, discovery, out, validation=validation, quiet=quiet)
+
+
 def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
-                   out: str | os.PathLike, *, quiet: bool = False,
-                   n_jobs: int | None = None) -> int:
-    """``stratify run``: read and validate a cohort, run the configured workflow, report."""
+                   out: str | os.PathLike, *, validation: str | os.PathLike | None = None,
+                   quiet: bool = False, n_jobs: int | None = None) -> int:
+    """``stratify run``: read and validate a cohort, run the configured workflow, report.
+
+    Parameters
+    ----------
+    data : str or path
+        Cohort CSV (checked against the pSS schema).
+    config : str or path
+        TOML configuration (unknown keys are errors).
+    out : str or path
+        Output folder.
+    validation : str or path, optional
+        CSV of an external cohort to check replication on.
+    quiet : bool, default=False
+    n_jobs : int, optional
+        Overrides the configuration's ``n_jobs``.
+
+    Returns
+    -------
+    int
+        0 success, 1 the data failed validation or a step failed on them, 2 a
+        file is missing or the configuration is unreadable or invalid.
+    """
     import sys
 
     from .data import SchemaError
-    from .report import write_report
 
     try:
-        cohort = Cohort.from_csv(data)
         settings = load_config(config)
-    except (SchemaError, ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1 if isinstance(err, SchemaError) or str(data) in str(err) else 2
+        return 2
+    try:
+        cohort = Cohort.from_csv(data)
+        external = None if validation is None else Cohort.from_csv(validation)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (SchemaError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     if n_jobs is not None:
         settings["n_jobs"] = n_jobs
-    result = Stratification(settings).run(cohort, progress=not quiet)
-    result.save(out)
-    report = write_report(result, Path(out))
-    if not quiet:
-        _print_summary(result, report)
-    return 0
-
+    try:
+        return _run_and_report(settings, cohort, out, validation=external, quiet=quiet)
+    except ValueError as err:
+        print(f"error: the run failed on the data: {err}", file=sys.stderr)
+        return 1

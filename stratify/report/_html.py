@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import os
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["write_report"]
@@ -21,14 +23,17 @@ h1{border-bottom:3px solid #0072B2;padding-bottom:.2em}h2{color:#0072B2;margin-t
 table{border-collapse:collapse;font-size:.85em;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f2f2f2}
 img{max-width:100%;height:auto;margin:.5em 0}.note{color:#555;font-size:.9em}
+figure{margin:1em 0}figcaption{color:#555;font-size:.9em}pre{white-space:pre-wrap}
 nav a{margin-right:1em}
 """
 
 # Marks the page with how many figures decoded, so a headless browser can check them.
 _FIGURE_CHECK = (
-    "<script>window.addEventListener('load',function(){var im=document.images,ok=0;"
-    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;}"
-    "document.body.setAttribute('data-figures',ok+'/'+im.length);});</script>"
+    "<script>window.addEventListener('load',function(){var im=document.images,ok=0,bad=[];"
+    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;"
+    "else bad.push(im[i].alt);}"
+    "document.body.setAttribute('data-figures',ok+'/'+im.length);"
+    "document.body.setAttribute('data-broken-figures',bad.join('|'));});</script>"
 )
 
 
@@ -49,6 +54,12 @@ def _figure_html(draw: Callable[[Any], Any], alt: str, figsize=(7.0, 4.5)) -> st
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _figure(draw: Callable[[Any], Any], caption: str, figsize=(7.0, 4.5)) -> str:
+    """A captioned, embedded figure (the caption names what a reader looks for)."""
+    return (f"<figure>{_figure_html(draw, caption, figsize)}"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
 def _table_html(table: pd.DataFrame, float_format: str = "{:.3g}") -> str:
     return table.to_html(float_format=lambda v: float_format.format(v), na_rep="",
                          border=0, escape=True)
@@ -59,28 +70,123 @@ def _section(title: str, anchor: str, body: str, note: str = "") -> str:
     return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{note_html}{body}</section>'
 
 
+def _subgroup_name(code: Any) -> str:
+    """The report's name of a ConsensusClustering label (0 -> "S1"), as in result.labels."""
+    return f"S{int(code) + 1}"
+
+
+def _suppress_counts_in_texts(ax: Any, min_cell: int) -> None:
+    """Hide annotated counts from 1 to ``min_cell - 1`` (and their shares) in a drawn matrix."""
+    for text in ax.texts:
+        first = text.get_text().split("\n")[0].strip()
+        if first.isdigit() and 0 < int(first) < min_cell:
+            text.set_text(f"<{min_cell}")
+
+
+def _at_risk_cutoffs(km: Any, min_cell: int) -> dict[Any, float]:
+    """Per group, the first time fewer than ``min_cell`` patients are at risk."""
+    cutoffs = {}
+    for group in km.groups:
+        curve = km.curves[km.curves["group"] == group]
+        small = curve.loc[curve["at_risk"] < min_cell, "time"]
+        cutoffs[group] = float(small.min()) if len(small) else np.inf
+    return cutoffs
+
+
+def _trim_curves(result: Any, cutoffs: dict[Any, float], min_cell: int) -> Any:
+    """Curves cut where fewer than ``min_cell`` patients remain at risk; at-risk columns
+    holding a count from 1 to ``min_cell - 1`` dropped. Tails with a handful of
+    patients are both unreliable and, in a shared report, small cells."""
+    keep = np.ones(len(result.curves), dtype=bool)
+    for group, cutoff in cutoffs.items():
+        keep &= ~((result.curves["group"] == group) & (result.curves["time"] >= cutoff)
+                  ).to_numpy()
+    at_risk = result.at_risk
+    small = ((at_risk > 0) & (at_risk < min_cell)).any(axis=0)
+    return dataclasses.replace(result, curves=result.curves[keep],
+                               at_risk=at_risk.loc[:, ~small])
+
+
+def _log_ratio_axis(ax: Any) -> None:
+    """Plain-number ticks (0.5, 1, 2 ...) on a log-scaled ratio axis."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    low, high = ax.get_xlim()
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if low <= t <= high]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _draw_stability(model: Any, ax: Any) -> Any:
+    from .. import plot
+
+    plot.stability(model, ax=ax)
+    ax.set_xticks(ax.get_xticks(), [_subgroup_name(t.get_text())
+                                     for t in ax.get_xticklabels()])
+    ax.set_title("Subgroup stability: bootstrap Jaccard (Hennig 2007)")
+    return ax
+
+
+def _draw_embedding(embedding: Any, labels: pd.Series, ax: Any) -> Any:
+    from .. import plot
+
+    frame = pd.DataFrame(np.asarray(embedding)[:, :2], columns=["PC1", "PC2"])
+    plot.embedding(frame, labels.to_numpy(), ax=ax,
+                   title="Patients by subgroup (first two principal components)")
+    return ax
+
+
+def _draw_hazard_ratios(table: pd.DataFrame, ax: Any) -> Any:
+    from .. import plot
+
+    plot.forest(table, null=1.0, log=True, ax=ax, xlabel="Hazard ratio (95% CI, log scale)",
+                title="Lymphoma model: hazard ratios (death censored)")
+    _log_ratio_axis(ax)
+    return ax
+
+
+def _draw_risk_calibration(table: pd.DataFrame, ax: Any) -> Any:
+    from .. import plot
+
+    plot.calibration(table, by="horizon", ax=ax, title="Calibration of lymphoma risk")
+    for text in ax.get_legend().get_texts():
+        if text.get_text().startswith("horizon "):
+            text.set_text(f"{float(text.get_text().split()[1]):g}-year risk")
+    return ax
+
+
 def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "report.html"
                  ) -> Path:
     """Write one self-contained HTML file describing ``result``.
 
     Sections (each present when its step ran): data quality, Table 1 by
     subgroup, the embedding coloured by subgroup, consensus CDF and matrix,
-    subgroup stability, profile heatmap, classifier performance and marker
-    panel, SHAP summary, lymphoma risk (cumulative incidence by subgroup,
-    C-index against the clinical score, calibration, hazard ratios) and
-    replication. Figures are embedded as PNG; tables are aggregates with
-    counts under ``min_cell`` suppressed. No patient identifier and no
-    patient-level row is written.
+    subgroup stability, profile heatmap, classifier performance (confusion,
+    calibration) and marker panel, SHAP summary, lymphoma risk (cumulative
+    incidence and Kaplan-Meier by subgroup, C-index against the clinical
+    score, calibration, hazard ratios) and replication. Figures are embedded
+    as PNG (data URIs) with a caption each; the page marks on load how many
+    figures decoded (``data-figures`` on ``<body>``, read by
+    ``scripts/check_report_in_browser.py``).
+
+    Disclosure: tables are aggregates; counts from 1 to ``min_cell - 1``
+    (``config["report"]["min_cell"]``) are suppressed in tables and in the
+    confusion matrix, and survival curves stop where fewer than ``min_cell``
+    patients remain at risk. No patient identifier and no patient-level row
+    is written (the embedding shows patients as unlabelled points).
 
     Parameters
     ----------
     result : StratificationResult
     out_dir : str or path
+        Created if needed.
     filename : str, default="report.html"
 
     Returns
     -------
-    Path of the HTML file.
+    Path
+        The HTML file.
 
     Examples
     --------
@@ -92,43 +198,49 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     ('report.html', True)
     """
     from .. import plot
+    from ._table_one import suppress_small
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables, artifacts, models = result.tables, result.artifacts, result.models
+    min_cell = int(result.config["report"]["min_cell"])
     sections: list[tuple[str, str, str, str]] = []
 
-    quality = artifacts.get("quality")
-    if quality is not None:
-        sections.append(("Data quality", "quality", quality.to_html(), ""))
+    overview = [line for line in result.summary().splitlines()[2:]
+                if not line.startswith(("excluded from", "time:"))]
+    if overview:
+        sections.append(("At a glance", "overview",
+                         "<pre>" + html.escape("\n".join(overview)) + "</pre>", ""))
 
     if "table_one" in tables:
         t1 = tables["table_one"]
         sizes = ", ".join(f"{g}: {n}" for g, n in t1.attrs.get("n", {}).items())
         sections.append(("Table 1 by subgroup", "table-one", _table_html(t1),
-                         f"Subgroup sizes: {sizes}. Counts under "
-                         f"{result.config['report']['min_cell']} are suppressed; "
-                         "q: Benjamini-Hochberg adjusted p."))
+                         f"Subgroup sizes: {sizes}. Counts under {min_cell} are suppressed "
+                         "(shown as '<5'; '(s)': a second cell hidden so that the first "
+                         "cannot be recovered); q: Benjamini-Hochberg adjusted p; SMD: "
+                         "largest standardized mean difference between two subgroups."))
 
     if "cluster" in models:
         cc = models["cluster"]
         body = ""
         embedding = artifacts.get("embedding")
         if embedding is not None and result.labels is not None:
-            body += _figure_html(lambda ax: plot.embedding(embedding, result.labels, ax=ax),
-                                 "embedding by subgroup", (6.5, 5.0))
-        body += _figure_html(lambda ax: plot.consensus_cdf(cc, ax=ax), "consensus CDF")
-        body += _figure_html(lambda ax: plot.consensus(cc, ax=ax), "consensus matrix",
-                             (5.5, 5.0))
-        body += _figure_html(lambda ax: plot.stability(cc, ax=ax), "stability")
+            body += _figure(lambda ax: _draw_embedding(embedding, result.labels, ax),
+                            "Embedding: patients coloured by subgroup", (6.5, 5.0))
+        body += _figure(lambda ax: plot.consensus_cdf(cc, ax=ax),
+                        "Consensus CDF for each number of subgroups k")
+        body += _figure(lambda ax: plot.consensus(cc, ax=ax),
+                        "Consensus matrix at the chosen k", (5.5, 5.0))
+        body += _figure(lambda ax: _draw_stability(cc, ax), "Stability of each subgroup")
         body += _table_html(tables["cluster_scores"])
         sections.append((f"Subgroups (k = {result.k})", "subgroups", body,
                          "Consensus clustering; k chosen by the documented rule of "
                          "ConsensusClustering. Stability: bootstrap Jaccard per subgroup."))
 
     if "profile" in tables:
-        body = _figure_html(lambda ax: plot.profile_heatmap(tables["profile"], ax=ax),
-                            "profile heatmap", (7.0, 7.0))
+        body = _figure(lambda ax: plot.profile_heatmap(tables["profile"], ax=ax),
+                       "Profile heatmap: what distinguishes each subgroup", (7.0, 7.0))
         sections.append(("What defines each subgroup", "profile", body,
                          "Effect size of each variable in each subgroup against the rest."))
 
@@ -136,21 +248,31 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         body = _table_html(tables["classifier_metrics"])
         cv = artifacts.get("classifier_cv")
         if cv is not None and getattr(cv, "confusion", None) is not None:
-            body += _figure_html(lambda ax: plot.confusion_matrix(cv, ax=ax), "confusion",
-                                 (5.5, 4.5))
+            def confusion(ax: Any) -> Any:
+                plot.confusion_matrix(cv, ax=ax)
+                _suppress_counts_in_texts(ax, min_cell)
+                ax.set_title("Confusion matrix (out of fold)")
+                return ax
+
+            body += _figure(confusion, "Confusion matrix of the subgroup classifier",
+                            (5.5, 4.5))
         if "panel_curve" in tables and "classifier" in models:
-            body += _figure_html(lambda ax: plot.panel_curve(models["classifier"].panel_result_,
-                                                             ax=ax), "panel curve")
+            body += _figure(lambda ax: plot.panel_curve(models["classifier"].panel_result_,
+                                                        ax=ax), "Marker panel size")
         if "panel" in artifacts:
             body += "<p>Marker panel: " + html.escape(", ".join(artifacts["panel"])) + "</p>"
+        settings = result.config.get("classify", {})
+        panel_note = ("; the marker panel is selected again inside every training part"
+                      if settings.get("panel_size") else "")
         sections.append(("Subgroup classifier", "classifier", body,
-                         "Out-of-fold metrics (leave-one-centre-out when centres are "
-                         "known) with bootstrap 95% CIs."))
+                         f"Model: {settings.get('estimator', '')}. Out-of-fold metrics "
+                         f"(leave-one-centre-out when centres are known{panel_note}) with "
+                         "bootstrap 95% CIs."))
 
     if "shap_classifier" in artifacts:
-        body = _figure_html(lambda ax: plot.shap_summary(artifacts["shap_classifier"],
-                                                         kind="bar", ax=ax), "SHAP summary",
-                            (7.0, 5.5))
+        body = _figure(lambda ax: plot.shap_summary(artifacts["shap_classifier"],
+                                                    kind="bar", ax=ax),
+                       "SHAP summary: mean |SHAP| per marker and subgroup", (7.0, 5.5))
         if "cluster_explanation" in tables:
             body += _table_html(tables["cluster_explanation"].head(40))
         sections.append(("Explanations (SHAP)", "shap", body,
@@ -158,45 +280,65 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
 
     if "survival_metrics" in tables:
         body = ""
-        if "cif" in artifacts:
-            body += _figure_html(lambda ax: plot.cumulative_incidence(artifacts["cif"], ax=ax),
-                                 "cumulative incidence of lymphoma by subgroup")
-        if "km" in artifacts:
-            body += _figure_html(lambda ax: plot.kaplan_meier(artifacts["km"], ax=ax),
-                                 "Kaplan-Meier by subgroup", (7.0, 5.5))
+        km, cif = artifacts.get("km"), artifacts.get("cif")
+        cutoffs = _at_risk_cutoffs(km, min_cell) if km is not None else {}
+        if cif is not None:
+            trimmed_cif = _trim_curves(cif, cutoffs, min_cell)
+            body += _figure(lambda ax: plot.cumulative_incidence(trimmed_cif, ax=ax),
+                            "Cumulative incidence of lymphoma by subgroup")
+        if km is not None:
+            trimmed_km = _trim_curves(km, cutoffs, min_cell)
+            body += _figure(lambda ax: plot.kaplan_meier(
+                trimmed_km, ax=ax, title="Lymphoma-free survival (Kaplan-Meier, death censored)"),
+                "Kaplan-Meier curves by subgroup", (7.0, 5.5))
         body += _table_html(tables["survival_metrics"])
         if "survival_calibration" in tables:
-            body += _figure_html(lambda ax: plot.calibration(
-                tables["survival_calibration"], by="horizon", ax=ax,
-                title="Calibration of lymphoma risk"), "calibration", (5.5, 5.0))
+            body += _figure(lambda ax: _draw_risk_calibration(tables["survival_calibration"],
+                                                              ax),
+                            "Calibration of the lymphoma model at each horizon", (5.5, 5.0))
         if "hazard_ratios" in tables:
             hr = tables["hazard_ratios"]
-            body += _figure_html(lambda ax: plot.forest(hr, null=1.0, log=True,
-                                                        xlabel="Hazard ratio (95% CI)", ax=ax),
-                                 "hazard ratios", (6.5, 0.4 * len(hr) + 1.5))
+            body += _figure(lambda ax: _draw_hazard_ratios(hr, ax),
+                            "Hazard ratios of the lymphoma model", (6.5, 0.4 * len(hr) + 1.8))
         sections.append(("Lymphoma risk", "lymphoma", body,
                          "Cause-specific model (death censored) compared with the "
-                         "seven-factor clinical score; cumulative incidence treats death "
-                         "as a competing risk (Aalen-Johansen)."))
+                         "seven-factor clinical score; C-index and calibration are apparent "
+                         "(on the patients the model was fitted on). Cumulative incidence "
+                         "treats death as a competing risk (Aalen-Johansen). Curves stop where "
+                         f"fewer than {min_cell} patients remain at risk."))
 
     if "replication" in tables:
-        sections.append(("Replication in the external cohort", "replication",
-                         _table_html(tables["replication"]),
-                         "Prediction strength, in-group proportion and agreement between "
-                         "transferred labels and reclustering."))
+        body = _table_html(tables["replication"])
+        if "replication_by_subgroup" in tables:
+            by_group = tables["replication_by_subgroup"].copy()
+            by_group.index = [_subgroup_name(g) for g in by_group.index]
+            for col in ("n_transferred", "n_external_cluster"):
+                if col in by_group.columns:
+                    by_group[col] = suppress_small(by_group[col], min_cell)
+            body += _table_html(by_group)
+        note = ("Prediction strength, in-group proportion and agreement between transferred "
+                "labels and reclustering. ")
+        note += artifacts.get("replication_correction", "")
+        sections.append(("Replication in the external cohort", "replication", body, note))
+
+    quality = artifacts.get("quality")
+    if quality is not None:
+        sections.append(("Data quality", "quality", quality.to_html(),
+                         "Before centre correction and imputation."))
 
     excluded = result.excluded
     if len(excluded):
         counts = excluded.groupby(["step", "reason"]).size().rename("patients").to_frame()
-        from ._table_one import suppress_small
-
-        counts["patients"] = suppress_small(counts["patients"],
-                                            int(result.config["report"]["min_cell"]))
+        counts["patients"] = suppress_small(counts["patients"], min_cell)
         sections.append(("Patients excluded from a step", "excluded", _table_html(counts), ""))
 
     versions = pd.Series(result.versions, name="version").to_frame()
-    sections.append(("Versions and settings", "settings", _table_html(versions)
-                     + "<pre>" + html.escape(_config_text(result.config)) + "</pre>", ""))
+    body = _table_html(versions)
+    if result.timings:
+        timings = pd.Series(result.timings, name="seconds").to_frame()
+        body += _table_html(timings, float_format="{:.1f}")
+    body += "<pre>" + html.escape(_config_text(result.config)) + "</pre>"
+    sections.append(("Versions, timings and settings", "settings", body, ""))
 
     nav = "<nav>" + "".join(f'<a href="#{a}">{html.escape(t)}</a>'
                             for t, a, _, _ in sections) + "</nav>"

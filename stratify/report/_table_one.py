@@ -224,7 +224,7 @@ def table_one(
             cells = [_fmt_count(c, t, min_cell) for c, t in zip(counts, totals, strict=True)]
             overall = _fmt_count(int(sum(counts)), int(sum(totals)), min_cell)
             first = k == 0
-            level = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            level = str(int(value)) if isinstance(value, float) and float(value).is_integer() else str(value)
             add(col, level, cells, overall, counts,
                 {"Missing": miss_text if first else "", "test": test if first else "",
                  "p": p if first else np.nan, "SMD": smd if first else np.nan,
