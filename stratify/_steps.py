@@ -96,7 +96,8 @@ def step_features(result, state: _State) -> None:
     _exclude(result, empty, "cluster", "no cluster feature observed")
     X = X.drop(index=empty)
     method = config["preprocess"]["center_correction"]
-    if method and "center" in data.columns and data.loc[X.index, "center"].nunique() > 1:
+    if method not in (None, False, "", "none") and "center" in data.columns \
+            and data.loc[X.index, "center"].nunique() > 1:
         protect = list(config["preprocess"]["protect"])
         corrector = CenterCorrector(method=method, protect=protect or None)
         frame = X.join(data[["center", *protect]])
