@@ -31,6 +31,8 @@ import pandas as pd
 from benchmarks._measure import measure
 
 SIZES = {"quick": (1000,), "full": (1000, 10000)}
+SUITE_SEEDS = {"full": (0,)}
+"""Seeds run (read by the runner): the full suite times seed 0 only."""
 N_FEATURES = 40
 N_INFORMATIVE = 10
 TRAIN = 2000

@@ -19,14 +19,11 @@ level). Methods:
     flags nothing (``defects_found`` is not applicable).
 
 Both run on the same frame in the same process, measured by
-:func:`benchmarks._measure.measure`; tracemalloc slows Python-heavy code
-(model fitting, pandas) two- to threefold, so ``seconds_untraced`` times a
-second, untraced call. Quick suite: 10,000 patients; full: 10,000 and 50,000.
+:func:`benchmarks._measure.measure` (untraced seconds, rise of the peak
+resident size). Quick suite: 10,000 patients; full: 10,000 and 50,000.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -34,6 +31,8 @@ import pandas as pd
 from benchmarks._measure import measure
 
 SUITES = {"quick": {"n": (10_000,)}, "full": {"n": (10_000, 50_000)}}
+SUITE_SEEDS = {"full": (0,)}
+"""Seeds run (read by the runner): the full suite times seed 0 only."""
 N_VARIABLES = 100
 N_CENTERS = 5
 DATASET = "synthetic_pss_5centres_100vars_planted"
@@ -70,12 +69,6 @@ def pandas_baseline(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return completeness, described
 
 
-def untraced_seconds(func, *args) -> float:
-    start = time.perf_counter()
-    func(*args)
-    return time.perf_counter() - start
-
-
 def run(suite: str = "quick", seed: int = 0) -> list[dict]:
     """One row per (n, method); see the module docstring."""
     from stratify.data import quality_report
@@ -89,11 +82,8 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict]:
         report, seconds, memory = measure(quality_report, df)
         rows.append({**base, "method": "stratify", "defects_found": defects_found(report),
                      "n_flags": len(report.flags()), "seconds": seconds,
-                     "seconds_untraced": untraced_seconds(quality_report, df),
                      "peak_memory_mb": memory})
         _, seconds, memory = measure(pandas_baseline, df)
         rows.append({**base, "method": "pandas_groupby", "defects_found": np.nan,
-                     "n_flags": np.nan, "seconds": seconds,
-                     "seconds_untraced": untraced_seconds(pandas_baseline, df),
-                     "peak_memory_mb": memory})
+                     "n_flags": np.nan, "seconds": seconds, "peak_memory_mb": memory})
     return rows
