@@ -91,21 +91,54 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _checkpoint_path(checkpoint: str | Path, name: str, suite: str, seed: int) -> Path:
+    return Path(checkpoint) / f"{name.replace('.', '_')}-{suite}-{seed}.json"
+
+
+def _run_checkpointed(name: str, suite: str, seed: int, threads: int | None,
+                      checkpoint: str | Path | None) -> list[dict[str, Any]]:
+    """:func:`_run_module`, reusing / saving its rows in ``checkpoint`` when given."""
+    if checkpoint is None:
+        return _run_module(name, suite, seed, threads)
+    path = _checkpoint_path(checkpoint, name, suite, seed)
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    rows = _run_module(name, suite, seed, threads)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(pd.DataFrame(rows).to_json(orient="records", double_precision=15),
+                       encoding="utf-8")
+    partial.replace(path)
+    return rows
+
+
 def run_suite(suite: str = "quick", *, modules: list[str] | None = None,
               n_jobs: int | None = 1, quiet: bool = False,
-              threads: int | None = 1) -> pd.DataFrame:
-    """Run every benchmark module of ``suite`` over its seeds; one row per measurement."""
+              threads: int | None = 1, checkpoint: str | Path | None = None) -> pd.DataFrame:
+    """Run every benchmark module of ``suite`` over its seeds; one row per measurement.
+
+    With ``checkpoint`` (a directory), the rows of every (module, seed) are saved
+    there as soon as they are measured, and rows already saved are reused: a run
+    that was interrupted resumes where it stopped (``frame.attrs["resumed"]``
+    counts the reused tasks).
+    """
     from stratify.parallel import run
 
     if suite not in SUITES:
         raise ValueError(f"suite must be one of {sorted(SUITES)}; got {suite!r}.")
     modules = available_modules() if modules is None else modules
-    tasks = [(m, suite, seed, threads) for m in modules for seed in module_seeds(m, suite)]
-    results = run(_run_module, tasks, n_jobs=n_jobs, progress=not quiet, desc="benchmarks")
+    tasks = [(m, suite, seed, threads, checkpoint)
+             for m in modules for seed in module_seeds(m, suite)]
+    resumed = 0 if checkpoint is None else sum(
+        _checkpoint_path(checkpoint, m, suite, seed).exists() for m, _, seed, _, _ in tasks)
+    results = run(_run_checkpointed, tasks, n_jobs=n_jobs, progress=not quiet,
+                  desc="benchmarks")
     rows = [row for chunk in results for row in chunk]
     frame = pd.DataFrame(rows)
     first = [c for c in REQUIRED_COLUMNS if c in frame.columns]
-    return frame[first + [c for c in frame.columns if c not in first]]
+    frame = frame[first + [c for c in frame.columns if c not in first]]
+    frame.attrs["resumed"] = resumed
+    return frame
 
 
 GROUP_COLUMNS = ("mechanism", "fraction", "step", "model", "kind", "library", "baseline",
@@ -360,8 +393,10 @@ def write_results(frame: pd.DataFrame, out: Path, suite: str, seconds: float, *,
     from benchmarks._measure import memory_method
 
     meta: dict[str, Any] = {"suite": suite, "seconds_total": round(seconds, 1),
-                            "threads": threads,
-            "memory_measure": memory_method(), "versions": versions(), "commit": _git_commit()}
+                            "threads": threads, "memory_measure": memory_method(),
+                            "versions": versions(), "commit": _git_commit()}
+    if frame.attrs.get("resumed"):
+        meta["resumed_tasks"] = frame.attrs["resumed"]
     csv_path = out / "results.csv"
     frame.to_csv(csv_path, index=False)
     json_path = out / "results.json"
@@ -449,18 +484,32 @@ def _git_commit() -> str:
 
 def main(suite: str = "quick", out: str | Path = "bench-results", scheduler: str | None = None,
          n_jobs: int | None = 1, quiet: bool = False, modules: list[str] | None = None,
-         threads: int | None = 1) -> int:
-    """Run ``suite`` and write its results to ``out``; returns an exit code."""
+         threads: int | None = 1, resume: bool = False) -> int:
+    """Run ``suite`` and write its results to ``out``; returns an exit code.
+
+    Every (module, seed) is saved in ``out/.partial/`` as it finishes; with
+    ``resume=True`` the saved ones are reused (a run that was interrupted goes
+    on where it stopped), otherwise they are cleared first. The directory is
+    removed once the results are written.
+    """
+    import shutil
+
     start = time.perf_counter()
+    checkpoint = Path(out) / ".partial"
+    if not resume and checkpoint.exists():
+        shutil.rmtree(checkpoint)
     if scheduler is not None:
         from stratify.parallel import use_dask
 
         with use_dask(scheduler):
-            frame = run_suite(suite, modules=modules, n_jobs=-1, quiet=quiet, threads=threads)
+            frame = run_suite(suite, modules=modules, n_jobs=-1, quiet=quiet, threads=threads,
+                              checkpoint=checkpoint)
     else:
-        frame = run_suite(suite, modules=modules, n_jobs=n_jobs, quiet=quiet, threads=threads)
+        frame = run_suite(suite, modules=modules, n_jobs=n_jobs, quiet=quiet, threads=threads,
+                          checkpoint=checkpoint)
     paths = write_results(frame, Path(out), suite, time.perf_counter() - start,
                           threads=threads)
+    shutil.rmtree(checkpoint, ignore_errors=True)
     if not quiet:
         print(f"{len(frame)} measurements written to {paths[0].parent}")
     return 0
@@ -475,10 +524,12 @@ def _cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="benchmark modules to run")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/OpenMP threads while a module runs (0: libraries' default)")
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse the tasks an interrupted run saved in OUT/.partial/")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     return main(args.suite, args.out, args.scheduler, args.n_jobs, args.quiet, args.only,
-                threads=args.threads or None)
+                threads=args.threads or None, resume=args.resume)
 
 
 if __name__ == "__main__":  # pragma: no cover

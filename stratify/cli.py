@@ -91,7 +91,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
               "stratify bench from the repository root.", file=sys.stderr)
         return EXIT_UNAVAILABLE
     return int(bench_main(suite=args.suite, out=args.out, scheduler=args.scheduler,
-                          n_jobs=args.n_jobs, quiet=args.quiet))
+                          n_jobs=args.n_jobs, quiet=args.quiet, resume=args.resume))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", choices=["quick", "full"], default="quick")
     p.add_argument("--out", default="bench-results")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the tasks an interrupted run saved in OUT/.partial/")
     common(p)
     p.set_defaults(func=_cmd_bench)
     return parser

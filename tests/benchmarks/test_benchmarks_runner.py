@@ -1,5 +1,6 @@
 """The benchmark runner: schema of the results, Markdown summary, identical on Dask."""
 
+import json
 import sys
 import types
 
@@ -82,3 +83,27 @@ def test_grid_on_a_dask_cluster_equals_the_local_run(tmp_path, monkeypatch):
     with use_dask(n_workers=2):
         on_dask = runner.run_suite("full", modules=modules, n_jobs=-1, quiet=True)
     pd.testing.assert_frame_equal(local, on_dask)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    calls = []
+
+    def run(suite="quick", seed=0):
+        calls.append(seed)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return [{"task": "flaky", "method": "a", "dataset": "toy", "n": 10, "seed": seed,
+                 "ari": 0.5, "seconds": 1.0, "peak_memory_mb": 1.0}]
+
+    module = types.ModuleType("benchmarks.bench_flaky")
+    module.run = run
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_flaky", module)
+    with pytest.raises(RuntimeError, match="killed"):
+        runner.main("full", tmp_path, modules=["flaky"], quiet=True)
+    assert len(list((tmp_path / ".partial").glob("*.json"))) == 1   # seed 0 was saved
+    runner.main("full", tmp_path, modules=["flaky"], quiet=True, resume=True)
+    assert calls == [0, 1, 1, 2]                                     # seed 0 not rerun
+    frame = pd.read_csv(tmp_path / "results.csv")
+    assert sorted(frame["seed"]) == [0, 1, 2]
+    assert not (tmp_path / ".partial").exists()
+    assert json.loads((tmp_path / "results.json").read_text())["meta"]["resumed_tasks"] == 1
