@@ -24,6 +24,11 @@ METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan")
 # means), not a subgroup; this floor keeps such components from inflating
 # the likelihood without bounds.
 REG_COVAR = 1e-3
+# Rounded scores need a higher floor: a component on one value of a 0-10 score
+# (all its patients tied) has a likelihood without bound. The floor rises to the
+# variance rounding adds (ConsensusClustering.reg_covar_), up to this: a grid
+# coarser than about one SD is a category, not a rounded measurement.
+MAX_REG_COVAR = 0.1
 # Two starts per resample fit: with one, a fit often misses a small subgroup (a local
 # optimum), which counts against the true k as instability.
 RESAMPLE_N_INIT = 2
@@ -75,7 +80,8 @@ def _one_clustering(method: str, values: np.ndarray, k: int, seed: int, options:
     from sklearn.mixture import GaussianMixture
 
     gm = GaussianMixture(k, covariance_type=options["covariance_type"], n_init=RESAMPLE_N_INIT,
-                         init_params="k-means++", reg_covar=REG_COVAR, random_state=seed)
+                         init_params="k-means++", reg_covar=options["reg_covar"],
+                         random_state=seed)
     return gm.fit(values).predict(values)
 
 
@@ -175,24 +181,46 @@ def _pooled_variance(values: np.ndarray, labels: np.ndarray, centers: np.ndarray
     return max(float(np.mean(resid**2)), 1e-12)
 
 
+def _partition_start(values: np.ndarray, labels: np.ndarray, k: int, covariance: str,
+                     reg: float) -> dict:
+    """Weights, means and precisions of a hard partition: a start for EM."""
+    weights = np.bincount(labels, minlength=k) / labels.size
+    means = _centroids(values, labels, k)
+    d = values.shape[1]
+    precisions = []
+    for c in range(k):
+        centred = values[labels == c] - means[c]
+        size = max(centred.shape[0], 1)
+        if covariance == "full":
+            precisions.append(np.linalg.inv(centred.T @ centred / size + reg * np.eye(d)))
+        else:
+            precisions.append(1.0 / ((centred**2).sum(axis=0) / size + reg))
+    return {"weights_init": weights, "means_init": means, "precisions_init": np.array(precisions)}
+
+
 def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
     """The mixture of highest likelihood from ``n_init`` k-means++ starts and
-    one start from a converged k-means.
+    one start from the best of ``n_init`` k-means partitions.
 
     k-means++ seeding alone can put two seeds in one subgroup and leave EM in a
     local optimum with a near-empty component, even for subgroups ten SDs apart
-    (both of two starts did so for one seed in 150); a converged k-means does
-    not, but on elongated subgroups it is the worse start. The reference
-    partition keeps whichever reaches the higher likelihood.
+    (both of two starts did so for 2 seeds of 150); the best of several
+    converged k-means does not, but on elongated subgroups it is the worse
+    start. The reference partition keeps whichever reaches the higher
+    likelihood.
     """
+    from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
 
-    common = {"covariance_type": options["covariance_type"], "reg_covar": REG_COVAR,
-              "random_state": seed}
-    seeded = GaussianMixture(k, n_init=options["n_init"], init_params="k-means++",
-                             **common).fit(values)
-    lloyd = GaussianMixture(k, n_init=1, init_params="kmeans", **common).fit(values)
-    return lloyd if lloyd.lower_bound_ > seeded.lower_bound_ else seeded
+    covariance, reg = options["covariance_type"], options["reg_covar"]
+    seeded = GaussianMixture(k, covariance_type=covariance, reg_covar=reg,
+                             n_init=options["n_init"], init_params="k-means++",
+                             random_state=seed).fit(values)
+    lloyd = KMeans(k, n_init=options["n_init"], random_state=seed).fit(values)
+    start = _partition_start(values, lloyd.labels_, k, covariance, reg)
+    from_lloyd = GaussianMixture(k, covariance_type=covariance, reg_covar=reg,
+                                 random_state=seed, **start).fit(values)
+    return from_lloyd if from_lloyd.lower_bound_ > seeded.lower_bound_ else seeded
 
 
 def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, options: dict,

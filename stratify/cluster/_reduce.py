@@ -33,6 +33,8 @@ PA_PERMUTATIONS = 20
 PA_MAX_COMPONENTS = 100
 PA_QUANTILE = 95
 MIN_COMPONENTS = 2
+# A value held by at least 0.5 % of the patients (and by two) is an atom of a grid
+ATOM_SHARE = 0.005
 
 
 def parallel_analysis(values: np.ndarray, random_state: Any = None
@@ -140,12 +142,37 @@ def screen_features(z: np.ndarray, random_state: Any = None) -> np.ndarray:
     return keep if keep.sum() >= 2 else np.ones(d, dtype=bool)
 
 
+def grid_step(values: np.ndarray) -> np.ndarray:
+    """Step of the grid each column's values sit on (rounded scores), 0 for continuous ones.
+
+    A column is on a grid when at least five values are *atoms* (each held
+    by at least 0.5 % of the rows, and by two) and the atoms hold at least
+    half of the rows; its step is the median gap between consecutive atoms.
+    Questionnaire scores (integers 0-10) have step 1 even after imputation
+    has added values between the integers; measurements rounded finely
+    (genes to 0.001) have no atoms.
+    """
+    n, d = values.shape
+    steps = np.zeros(d)
+    least = max(2.0, ATOM_SHARE * n)
+    for j in range(d):
+        levels, counts = np.unique(values[:, j], return_counts=True)
+        held = counts >= least
+        if held.sum() >= 5 and counts[held].sum() >= 0.5 * n:
+            steps[j] = float(np.median(np.diff(levels[held])))
+    return steps
+
+
 class Reducer:
     """Standardize and project on leading principal components (fitted once).
 
     ``reduce``: ``"auto"`` (parallel analysis), an int (that many components),
     a float in (0, 1) (components explaining that share of variance), or None
     (the features as given: no scaling, no projection).
+
+    ``rounding_variance_``: per kept feature, the variance that rounding to its
+    grid adds, step² / 12 in the units clustered (Sheppard's correction; 0
+    for continuous features).
     """
 
     def __init__(self, reduce: Any = "auto", random_state: Any = None,
@@ -164,6 +191,7 @@ class Reducer:
             self.selected_ = np.ones(d, dtype=bool)
             self.n_components_ = d
             self.eigenvalues_ = self.null_ = None
+            self.rounding_variance_ = grid_step(values) ** 2 / 12.0
             return self
         self.mean_ = values.mean(axis=0)
         scale = values.std(axis=0)
@@ -185,6 +213,8 @@ class Reducer:
         elif isinstance(self.reduce, Real):
             self.eigenvalues_ = self.null_ = None
             n_components = float(self.reduce)
+        self.rounding_variance_ = (grid_step(values[:, self.selected_])
+                                   / self.scale_[self.selected_]) ** 2 / 12.0
         self.pca_ = PCA(n_components=n_components, random_state=self.random_state).fit(z)
         self.n_components_ = int(self.pca_.n_components_)
         return self

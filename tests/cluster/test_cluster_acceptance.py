@@ -1,7 +1,8 @@
 """Acceptance: the planted subgroups of the synthetic pSS cohort are found again.
 
 As the workflow does: patients without any cluster feature are set aside,
-centre effects corrected (ComBat), the rest imputed (iterative), then
+centre effects corrected (ComBat; not for the questionnaire scores), the rest
+imputed (iterative), then
 ``ConsensusClustering(method="gmm")`` with its rule for k. The Bayes-optimal
 assignment (``oracle_*``) is the ceiling of the ARI.
 """
@@ -22,12 +23,14 @@ def cohort():
     return synthetic.make_pss_cohort(n_patients=2000, n_centers=5, seed=0)
 
 
-def _discover(cohort, block):
+def _discover(cohort, block, center_correction=True):
     X = cohort.select(blocks=[block])
     X = X[[c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]]
     X = X[X.notna().any(axis=1)]
-    X = CenterCorrector(method="combat").fit_transform(X.join(cohort.data["center"]))
-    X = make_imputer("iterative", random_state=0).fit_transform(X.drop(columns="center"))
+    if center_correction:
+        X = CenterCorrector(method="combat").fit_transform(X.join(cohort.data["center"]))
+        X = X.drop(columns="center")
+    X = make_imputer("iterative", random_state=0).fit_transform(X)
     return X, ConsensusClustering(method="gmm", n_resamples=20, random_state=0).fit(X)
 
 
@@ -40,12 +43,16 @@ def test_four_molecular_subgroups_close_to_the_oracle(cohort):
     assert adjusted_rand_score(truth, model.labels_) >= 0.9 * adjusted_rand_score(truth, oracle)
 
 
-def test_four_symptom_subgroups(cohort):
-    X, model = _discover(cohort, "symptoms")
+def test_four_symptom_subgroups_close_to_the_oracle(cohort):
+    # Questionnaires are the same instrument in every centre: the centres' differences in
+    # scores are case mix (19-49 % of a centre's patients are PDF), which centre correction
+    # would erase, so none here. The scores are rounded integers: the covariance floor at
+    # the rounding variance keeps mixture components off tied values (reg_covar_ ~ 0.014).
+    # Measured: ARI 0.57 against the oracle's 0.60 (ratio 0.95; 0.94-0.96 on seeds 0-5,
+    # 0.87-0.95 after ComBat).
+    X, model = _discover(cohort, "symptoms", center_correction=False)
     truth = cohort.truth.loc[X.index, "symptom_subgroup"]
     oracle = cohort.truth.loc[X.index, "oracle_symptom_subgroup"]
     assert model.k_ == 4
-    # The four symptom subgroups overlap (oracle ARI 0.60) and the scores are rounded and
-    # clipped; ComBat also removes the centres' differences in case mix. Measured: ARI
-    # 0.544 (ratio 0.90); over seeds 0-5 the ratio was 0.82-0.95, so 0.8 is asserted.
-    assert adjusted_rand_score(truth, model.labels_) >= 0.8 * adjusted_rand_score(truth, oracle)
+    assert model.reg_covar_ > 0.01
+    assert adjusted_rand_score(truth, model.labels_) >= 0.9 * adjusted_rand_score(truth, oracle)

@@ -3,7 +3,7 @@
 import numpy as np
 from cluster_data import planted
 
-from stratify.cluster._reduce import Reducer, parallel_analysis, screen_features
+from stratify.cluster._reduce import Reducer, grid_step, parallel_analysis, screen_features
 
 
 def _standardize(X):
@@ -50,3 +50,30 @@ def test_reducer_keeps_room_for_k_max_and_measures_the_residual():
     assert Reducer(3, random_state=0).fit(X).n_components_ == 3
     assert Reducer(None).fit(X).transform(X) is not None
     assert np.allclose(Reducer(None).fit(X).transform(X), X)
+
+
+def test_grid_step_finds_rounded_scores_even_after_imputation():
+    rng = np.random.default_rng(0)
+    scores = np.clip(np.rint(rng.normal(5, 2, 1000)), 0, 10)      # a 0-10 questionnaire item
+    imputed = scores.copy()
+    imputed[:100] = rng.uniform(0, 10, 100)                         # 10 % imputed between
+    halves = np.rint(rng.normal(20, 4, 1000) * 2) / 2               # a lab rounded to 0.5
+    genes = np.round(rng.normal(0, 1, 1000), 3)                      # finely rounded
+    binary = (rng.random(1000) < 0.3).astype(float)                  # two levels: a category
+    steps = grid_step(np.column_stack([scores, imputed, halves, genes, binary]))
+    np.testing.assert_allclose(steps, [1.0, 1.0, 0.5, 0.0, 0.0])
+
+
+def test_covariance_floor_is_the_rounding_variance_of_the_coarsest_grid():
+    from stratify.cluster import ConsensusClustering
+
+    rng = np.random.default_rng(1)
+    groups = rng.integers(0, 2, 400)
+    X = np.column_stack([np.clip(np.rint(rng.normal(3 + 4 * groups, 1.5)), 0, 10),
+                         rng.normal(groups * 3, 1.0)])
+    model = ConsensusClustering(k_range=range(2, 4), n_resamples=5, random_state=0).fit(X)
+    sd = X[:, 0].std()
+    np.testing.assert_allclose(model.reg_covar_, (1.0 / sd) ** 2 / 12)
+    continuous = ConsensusClustering(k_range=range(2, 4), n_resamples=5, random_state=0).fit(
+        X + rng.normal(0, 0.01, X.shape))
+    assert continuous.reg_covar_ == 1e-3
