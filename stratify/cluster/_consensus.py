@@ -61,8 +61,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
 
     1. **Reduce** (``reduce="auto"``): standardize every feature; keep the
        features that show a sign of subgroups (a marginal better described by
-       a mixture of 2-3 normals than by one normal (BIC), or at least 16 % of
-       their variance shared with a principal component above noise); then
+       a location mixture of 2-3 normals than by one normal, by a BIC margin
+       of 10, or at least 16 % of their variance shared with a principal
+       component above noise); then
        project on principal components: as many as Horn's parallel analysis
        finds above noise, and at least ``max(k_range) - 1`` (k subgroup
        means span k - 1 dimensions), at most the features kept. Why: when a

@@ -33,6 +33,7 @@ PA_PERMUTATIONS = 20
 PA_MAX_COMPONENTS = 100
 PA_QUANTILE = 95
 MIN_COMPONENTS = 2
+SCREEN_BIC_MARGIN = 10.0
 # A value held by at least 0.5 % of the patients (and by two) is an atom of a grid
 ATOM_SHARE = 0.005
 
@@ -74,14 +75,18 @@ def _eigenvalues(values: np.ndarray, count: int) -> np.ndarray:
     return s**2 / scale
 
 
-def univariate_mixture_bic(values: np.ndarray, n_components: int, max_iter: int = 50,
+def univariate_mixture_bic(values: np.ndarray, n_components: int, max_iter: int = 100,
                            tol: float = 1e-4, reg: float = 1e-3) -> np.ndarray:
-    """BIC of a mixture of ``n_components`` normals fitted to every column at once.
+    """BIC of a location mixture of ``n_components`` normals fitted to every column at once.
 
-    EM on all columns together (vectorized), started from equally spaced
-    quantiles, so the result is deterministic; it stops when the mean
-    log-likelihood per patient of every column changes by less than ``tol``.
-    ``reg`` floors the variances.
+    The components share one variance per column (subgroups shift the mean),
+    so a narrow component cannot sit on a pile of tied values: imputed
+    conditional means of a noise feature pile up near its mean, and a mixture
+    with free variances describes that pile better than one normal. EM on all
+    columns together (vectorized), started from equally spaced quantiles, so
+    the result is deterministic; it stops when the mean log-likelihood per
+    patient of every column changes by less than ``tol``. ``reg`` floors the
+    variance.
     """
     n, d = values.shape
     if n_components == 1:
@@ -90,15 +95,15 @@ def univariate_mixture_bic(values: np.ndarray, n_components: int, max_iter: int 
         return -2.0 * loglik + 2 * np.log(n)
     probs = (np.arange(n_components) + 0.5) / n_components
     means = np.quantile(values, probs, axis=0).T                     # (d, c)
-    variances = np.repeat(values.var(axis=0)[:, None] / n_components**2 + reg,
-                          n_components, axis=1)
+    variances = values.var(axis=0) / n_components**2 + reg           # (d,)
     weights = np.full((d, n_components), 1.0 / n_components)
     loglik = np.full(d, -np.inf)
     active = np.arange(d)  # columns still moving: converged ones are left alone
     for _ in range(max_iter):
         x = values[:, active, None]                                  # (n, a, 1)
-        log_p = (np.log(weights[active]) - 0.5 * np.log(2 * np.pi * variances[active])
-                 - 0.5 * (x - means[active]) ** 2 / variances[active])
+        var = variances[active, None]                                # (a, 1)
+        log_p = (np.log(weights[active]) - 0.5 * np.log(2 * np.pi * var)
+                 - 0.5 * (x - means[active]) ** 2 / var)
         top = log_p.max(axis=2, keepdims=True)
         resp = np.exp(log_p - top)
         total = resp.sum(axis=2, keepdims=True)
@@ -109,28 +114,29 @@ def univariate_mixture_bic(values: np.ndarray, n_components: int, max_iter: int 
         mass = resp.sum(axis=0) + 1e-12                              # (a, c)
         weights[active] = mass / n
         means[active] = (resp * x).sum(axis=0) / mass
-        variances[active] = (resp * (x - means[active]) ** 2).sum(axis=0) / mass + reg
+        variances[active] = (resp * (x - means[active]) ** 2).sum(axis=(0, 2)) / n + reg
         active = active[moving]
         if active.size == 0:
             break
-    return -2.0 * loglik + (3 * n_components - 1) * np.log(n)
+    return -2.0 * loglik + 2 * n_components * np.log(n)
 
 
 def screen_features(z: np.ndarray, random_state: Any = None) -> np.ndarray:
     """Features with a sign of subgroups: a mixture-like marginal, or a share in a component.
 
-    A feature is kept when a mixture of 2 or 3 normals describes its
-    (standardized) values better than one normal by BIC, or when it shares
-    at least 16 % of its variance (|correlation| >= 0.4) with a principal
-    component above the parallel-analysis null. When fewer than two pass,
-    all are kept.
+    A feature is kept when a location mixture of 2 or 3 normals (one common
+    variance) describes its (standardized) values better than one normal by
+    a BIC margin of at least :data:`SCREEN_BIC_MARGIN` (very strong evidence,
+    Kass and Raftery 1995), or when it shares at least 16 % of its variance
+    (|correlation| >= 0.4) with a principal component above the
+    parallel-analysis null. When fewer than two pass, all are kept.
     """
     rng = np.random.default_rng(random_state)
     n, d = z.shape
     sample = z if n <= 2000 else z[np.sort(rng.choice(n, 2000, replace=False))]
     one = univariate_mixture_bic(sample, 1)
     mixed = np.minimum(univariate_mixture_bic(sample, 2), univariate_mixture_bic(sample, 3))
-    keep = (mixed < one) & (np.ptp(sample, axis=0) > 0)
+    keep = (mixed <= one - SCREEN_BIC_MARGIN) & (np.ptp(sample, axis=0) > 0)
     n_pc, _, _ = parallel_analysis(sample, random_state)
     if n_pc:
         centred = sample - sample.mean(axis=0)
