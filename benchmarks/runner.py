@@ -201,18 +201,23 @@ def _headline_n(sub: pd.DataFrame, methods: tuple[str, ...]) -> int | None:
     return max(counts, key=lambda n: (counts[n], n))
 
 
+PLAIN_CLUSTER = "plain-coassociation"
+
+
 def headline(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """The numbers the project claims, computed from benchmark rows.
 
-    Returns a dict with up to four entries, each a dict of plain numbers:
+    Returns a dict with up to five entries, each a dict of plain numbers:
     ``recovery`` (default workflow against the naive baseline under registry
     missingness with centre effects: ``ari``, ``naive_ari``, ``oracle_ari``,
     ``ratio`` and ``naive_ratio`` to the oracle, ``gain`` = ari - naive_ari,
     ``fold`` = ari / naive_ari, ``by_n``), ``survival`` (held-out C-index of
     the default Cox model, of the seven-factor clinical score and of the true
     linear predictor), ``classification`` (held-out balanced accuracy of
-    ``SubgroupClassifier(hgb)`` and of the oracle) and ``scale`` (the
-    workflow's seconds against the plain scikit-learn/lifelines chain). An
+    ``SubgroupClassifier(hgb)`` and of the oracle), ``scale`` (the
+    workflow's seconds against the plain scikit-learn/lifelines chain) and
+    ``cluster_scale`` (consensus clustering's seconds and peak memory per n,
+    with ratios over the plain exact-matrix co-association where it ran). An
     entry is left out when its rows are absent.
     """
     out: dict[str, dict[str, Any]] = {}
@@ -298,6 +303,22 @@ def headline(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
             "memory_ratio": _stat(at["memory_ratio"])[0],
             "ari": _stat(at["ari"])[0], "by_step": by_step,
         }
+    cluster = frame[task == "cluster_scale"]
+    if len(cluster):
+        sizes = {}
+        for size, at_n in cluster.groupby("n"):
+            entry: dict[str, Any] = {}
+            for method, rows in at_n.groupby("method"):
+                entry[str(method)] = {"seconds": _stat(rows["seconds"])[0],
+                                      "peak_memory_mb": _stat(rows["peak_memory_mb"])[0]}
+            plain = entry.get(PLAIN_CLUSTER, {})
+            for method, values in entry.items():
+                if method != PLAIN_CLUSTER and pd.notna(plain.get("seconds", float("nan"))):
+                    values["time_ratio"] = values["seconds"] / plain["seconds"]
+                    values["memory_ratio"] = values["peak_memory_mb"] / plain["peak_memory_mb"]
+            sizes[int(size)] = entry
+        out["cluster_scale"] = {"by_n": sizes,
+                                "n_resamples": int(cluster["n_resamples"].max())}
     return out
 
 
@@ -365,6 +386,23 @@ def headline_markdown(frame: pd.DataFrame) -> str:
                   "scikit-learn and lifelines, which has no consensus, stability, bootstrap "
                   f"intervals, quality report or SHAP; workflow ARI {r['ari']:.3f})."
                   + (f" Steps, stratify over plain: {steps}." if steps else ""), ""]
+    if "cluster_scale" in h:
+        r = h["cluster_scale"]
+        parts = []
+        for size, entry in sorted(r["by_n"].items()):
+            ours = [f"{m} {v['seconds']:.0f} s, {v['peak_memory_mb']:.0f} MB"
+                    + (f" ({v['time_ratio']:.2g}× the time, {v['memory_ratio']:.2g}× the memory "
+                       "of plain)" if "time_ratio" in v else "")
+                    for m, v in entry.items() if m != PLAIN_CLUSTER]
+            plain = entry.get(PLAIN_CLUSTER)
+            if plain is not None and pd.notna(plain["seconds"]):
+                ours.append(f"plain {plain['seconds']:.0f} s, {plain['peak_memory_mb']:.0f} MB")
+            elif plain is not None:
+                ours.append("plain cannot run (n x n matrices)")
+            parts.append(f"n = {size:,}: " + "; ".join(ours))
+        lines += [f"Consensus clustering at scale ({r['n_resamples']} resamples, one process, "
+                  "against Monti's method written with exact n x n co-association matrices): "
+                  + ". ".join(parts) + ".", ""]
     return "\n".join(lines)
 
 
@@ -386,15 +424,21 @@ def _notes(modules: list[str], suite: str) -> list[str]:
 
 
 def write_results(frame: pd.DataFrame, out: Path, suite: str, seconds: float, *,
-                  threads: int | None = 1) -> list[Path]:
-    """Write results.csv, results.json, summary.md, README.md and figures into ``out``."""
+                  threads: int | None = 1, meta: dict[str, Any] | None = None) -> list[Path]:
+    """Write results.csv, results.json, summary.md, README.md and figures into ``out``.
+
+    ``meta`` (the run's commit, versions, time...) is measured now unless given
+    (:func:`summarize_again` passes that of the run being re-rendered).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     from benchmarks._measure import memory_method
 
-    meta: dict[str, Any] = {"suite": suite, "seconds_total": round(seconds, 1),
-                            "threads": threads, "memory_measure": memory_method(),
-                            "versions": versions(), "commit": _git_commit()}
+    if meta is None:
+        meta = {"suite": suite, "seconds_total": round(seconds, 1),
+                "threads": threads, "memory_measure": memory_method(),
+                "versions": versions(), "commit": _git_commit()}
+    threads = meta.get("threads", threads)
     if frame.attrs.get("resumed"):
         meta["resumed_tasks"] = frame.attrs["resumed"]
     csv_path = out / "results.csv"
@@ -515,6 +559,16 @@ def main(suite: str = "quick", out: str | Path = "bench-results", scheduler: str
     return 0
 
 
+def summarize_again(out: str | Path) -> list[Path]:
+    """Re-render summary.md, README.md, figures and the headline of the run in
+    ``out`` from its results.csv, keeping the run's own metadata (commit,
+    versions, time): a newer runner's summary of the same measurements."""
+    out = Path(out)
+    meta = json.loads((out / "results.json").read_text(encoding="utf-8"))["meta"]
+    frame = pd.read_csv(out / "results.csv")
+    return write_results(frame, out, meta["suite"], meta["seconds_total"], meta=meta)
+
+
 def _cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--suite", choices=sorted(SUITES), default="quick")
@@ -526,8 +580,13 @@ def _cli(argv: list[str] | None = None) -> int:
                         help="BLAS/OpenMP threads while a module runs (0: libraries' default)")
     parser.add_argument("--resume", action="store_true",
                         help="reuse the tasks an interrupted run saved in OUT/.partial/")
+    parser.add_argument("--summarize", action="store_true",
+                        help="only re-render the summary of the results already in OUT")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.summarize:
+        summarize_again(args.out)
+        return 0
     return main(args.suite, args.out, args.scheduler, args.n_jobs, args.quiet, args.only,
                 threads=args.threads or None, resume=args.resume)
 

@@ -119,3 +119,41 @@ def test_commit_records_uncommitted_changes(monkeypatch, status, expected):
 
     monkeypatch.setattr(subprocess, "run", fake_run)
     assert runner._git_commit() == expected
+
+
+def _cluster_rows():
+    base = {"task": "cluster_scale", "dataset": "gaussian-4 d=30", "seed": 0,
+            "n_resamples": 50}
+    return pd.DataFrame([
+        {**base, "n": 10_000, "method": "stratify-gmm", "seconds": 30.0, "peak_memory_mb": 100.0},
+        {**base, "n": 10_000, "method": "plain-coassociation", "seconds": 60.0,
+         "peak_memory_mb": 800.0},
+        {**base, "n": 100_000, "method": "stratify-gmm", "seconds": 300.0,
+         "peak_memory_mb": 400.0},
+        {**base, "n": 100_000, "method": "plain-coassociation", "seconds": np.nan,
+         "peak_memory_mb": np.nan},
+    ])
+
+
+def test_cluster_scale_ratios_over_the_plain_coassociation():
+    h = runner.headline(_cluster_rows())["cluster_scale"]
+    assert h["n_resamples"] == 50
+    at = h["by_n"][10_000]["stratify-gmm"]
+    assert at["time_ratio"] == pytest.approx(0.5) and at["memory_ratio"] == pytest.approx(0.125)
+    assert "time_ratio" not in h["by_n"][100_000]["stratify-gmm"]   # plain could not run
+    text = runner.headline_markdown(_cluster_rows())
+    assert "0.5× the time, 0.12× the memory" in text
+    assert "n = 100,000: stratify-gmm 300 s, 400 MB; plain cannot run" in text
+
+
+def test_summary_is_rendered_again_with_the_run_s_own_metadata(tmp_path):
+    frame = _cluster_rows()
+    meta = {"suite": "full", "seconds_total": 12.0, "threads": 1, "memory_measure": "rss",
+            "versions": {"numpy": "x"}, "commit": "abc1234"}
+    runner.write_results(frame, tmp_path, "full", 12.0, meta=meta)
+    (tmp_path / "summary.md").write_text("stale")
+    runner.summarize_again(tmp_path)
+    summary = (tmp_path / "summary.md").read_text()
+    assert "Commit `abc1234`; 12.0 s in all" in summary
+    assert "Consensus clustering at scale" in summary
+    assert json.loads((tmp_path / "results.json").read_text())["meta"]["commit"] == "abc1234"
