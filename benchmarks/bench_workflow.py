@@ -77,13 +77,14 @@ WORKFLOW_CONFIG: dict[str, Any] = {
 
 SUITES: dict[str, dict[str, tuple[int, ...]]] = {
     "quick": {"workflow": (1_000,), "steps": (1_000,)},
-    "full": {"workflow": (1_000, 5_000, 20_000), "steps": (1_000, 5_000)},
+    "full": {"workflow": (1_000, 5_000, 20_000, 100_000), "steps": (1_000, 5_000)},
 }
 SUITE_SEEDS = {"full": (0,)}
 """Seeds run (read by the runner): the full suite times seed 0 only."""
 SUITE_NOTES = {
-    "full": ("the steps at 1,000 and 5,000 patients (20,000: the workflow's own step "
-             "timings; 100,000: bench_cluster, bench_survival, bench_impute)."),
+    "full": ("the steps against their plain equivalents at 1,000 and 5,000 patients (20,000 "
+             "and 100,000: the workflow's own step timings; 100,000: bench_cluster, "
+             "bench_survival; 50,000: bench_impute)."),
 }
 N_CENTERS = 5
 DATASET = "registry+centres, 5 centres"
