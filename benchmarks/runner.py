@@ -428,7 +428,8 @@ def write_results(frame: pd.DataFrame, out: Path, suite: str, seconds: float, *,
     """Write results.csv, results.json, summary.md, README.md and figures into ``out``.
 
     ``meta`` (the run's commit, versions, time...) is measured now unless given
-    (:func:`summarize_again` passes that of the run being re-rendered).
+    (:func:`summarize_again` passes that of the run being re-rendered); its
+    optional ``note`` is printed after the provenance (e.g. tasks rerun later).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -452,7 +453,8 @@ def write_results(frame: pd.DataFrame, out: Path, suite: str, seconds: float, *,
                   f"({threads or 'default'} BLAS/OpenMP thread(s) per process; peak memory: "
                   f"{'rise of peak RSS' if meta['memory_measure'] == 'rss' else 'tracemalloc'}); "
                   + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()
-                              if k != "platform"))
+                              if k != "platform") + "."
+                  + (f" {meta['note']}" if meta.get("note") else ""))
     top = headline_markdown(frame)
     lines = [f"# Benchmark results ({suite} suite)", "", provenance, "", top]
     modules = [str(t) for t in frame["task"].unique()] if "task" in frame else []

@@ -148,7 +148,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     PAC within 0.004 (PERFORMANCE.md). The reference partitions and criteria
     still use every patient, except Ward's linkage and HDBSCAN, whose memory
     or time grows as n²: they are fitted on the anchors and the other
-    patients assigned by :meth:`predict`.
+    patients assigned by :meth:`predict`. Measured (d = 30, 50 resamples,
+    one core): 297 s and 188 MB at n = 100,000 for ``gmm``, 13 s and 188 MB
+    for ``kmeans`` (``benchmarks/bench_cluster.py``).
 
     **Multiple imputation.** ``fit`` accepts a list of m imputed frames of
     the same patients and features (e.g. from
