@@ -181,20 +181,24 @@ def _pooled_variance(values: np.ndarray, labels: np.ndarray, centers: np.ndarray
     return max(float(np.mean(resid**2)), 1e-12)
 
 
+def cluster_covariance(centred: np.ndarray, covariance: str, reg: float) -> np.ndarray:
+    """Maximum-likelihood covariance (``"full"``) or variances (``"diag"``) of one
+    cluster's centred rows, floored by ``reg``."""
+    size = max(centred.shape[0], 1)
+    if covariance == "full":
+        return centred.T @ centred / size + reg * np.eye(centred.shape[1])
+    return (centred**2).sum(axis=0) / size + reg
+
+
 def _partition_start(values: np.ndarray, labels: np.ndarray, k: int, covariance: str,
                      reg: float) -> dict:
     """Weights, means and precisions of a hard partition: a start for EM."""
     weights = np.bincount(labels, minlength=k) / labels.size
     means = _centroids(values, labels, k)
-    d = values.shape[1]
     precisions = []
     for c in range(k):
-        centred = values[labels == c] - means[c]
-        size = max(centred.shape[0], 1)
-        if covariance == "full":
-            precisions.append(np.linalg.inv(centred.T @ centred / size + reg * np.eye(d)))
-        else:
-            precisions.append(1.0 / ((centred**2).sum(axis=0) / size + reg))
+        cov = cluster_covariance(values[labels == c] - means[c], covariance, reg)
+        precisions.append(np.linalg.inv(cov) if covariance == "full" else 1.0 / cov)
     return {"weights_init": weights, "means_init": means, "precisions_init": np.array(precisions)}
 
 

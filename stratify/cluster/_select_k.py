@@ -34,6 +34,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._partition import cluster_covariance
+
 
 def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
                        reg: float) -> float:
@@ -45,14 +47,13 @@ def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
         member = values[labels == c]
         size = member.shape[0]
         centred = member - member.mean(axis=0)
+        cov = cluster_covariance(centred, covariance, reg)
         if covariance == "full":
-            cov = centred.T @ centred / size + reg * np.eye(d)
             _, logdet = np.linalg.slogdet(cov)
             quad = np.einsum("ij,jk,ik->i", centred, np.linalg.inv(cov), centred).sum()
         else:
-            var = (centred**2).mean(axis=0) + reg
-            logdet = float(np.log(var).sum())
-            quad = float((centred**2 / var).sum())
+            logdet = float(np.log(cov).sum())
+            quad = float((centred**2 / cov).sum())
         loglik += size * np.log(size / n) - 0.5 * (size * d * np.log(2 * np.pi)
                                                    + size * logdet + quad)
     k = clusters.size
