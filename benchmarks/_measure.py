@@ -88,6 +88,14 @@ def memory_method() -> str:
     return "rss"
 
 
+def ratios(seconds: float, memory: float, plain_seconds: float, plain_memory: float
+           ) -> dict[str, float]:
+    """``time_ratio`` and ``memory_ratio`` of a measurement over its plain counterpart
+    (memory ratio NaN when the plain call's peak rose by nothing)."""
+    return {"time_ratio": seconds / plain_seconds,
+            "memory_ratio": memory / plain_memory if plain_memory > 0 else float("nan")}
+
+
 def measure(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
     """Call ``func(*args, **kwargs)``; return ``(result, seconds, peak_memory_mb)``.
 

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks._measure import measure
+from benchmarks._measure import measure, ratios
 
 SUITES: dict[str, dict[str, Any]] = {
     "quick": {"n": (1_000,), "panel_n": (1_000,), "workflow_panel": False},
@@ -150,9 +150,7 @@ def _classify_rows(n: int, seed: int, data: dict[str, Any], workflow_panel: bool
                      **_scores(fitted, data["X_test"], data["y_test"], data["oracle_test"]),
                      "panel_size": len(fitted.panel_), "seconds": seconds,
                      "peak_memory_mb": memory, "baseline": counterpart,
-                     "time_ratio": seconds / plain[counterpart][0],
-                     "memory_ratio": memory / plain[counterpart][1]
-                     if plain[counterpart][1] > 0 else np.nan})
+                     **ratios(seconds, memory, *plain[counterpart])})
     return rows
 
 

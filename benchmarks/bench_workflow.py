@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks._measure import measure
+from benchmarks._measure import measure, ratios
 
 WORKFLOW_CONFIG: dict[str, Any] = {
     "n_jobs": 1,
@@ -257,9 +257,8 @@ def _risk_frame(cohort: Any, seed: int, labels: pd.Series | None = None,
 # -------------------------------------------------------------------- tasks
 def _ratios(row: dict, plain: dict) -> dict:
     return {**row, "baseline": plain["method"],
-            "time_ratio": row["seconds"] / plain["seconds"],
-            "memory_ratio": row["peak_memory_mb"] / plain["peak_memory_mb"]
-            if plain["peak_memory_mb"] > 0 else np.nan}
+            **ratios(row["seconds"], row["peak_memory_mb"], plain["seconds"],
+                     plain["peak_memory_mb"])}
 
 
 def _workflow_rows(n: int, seed: int) -> list[dict]:

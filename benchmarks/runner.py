@@ -305,6 +305,8 @@ def headline(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
         }
     cluster = frame[task == "cluster_scale"]
     if len(cluster):
+        from benchmarks._measure import ratios
+
         sizes = {}
         for size, at_n in cluster.groupby("n"):
             entry: dict[str, Any] = {}
@@ -314,8 +316,8 @@ def headline(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
             plain = entry.get(PLAIN_CLUSTER, {})
             for method, values in entry.items():
                 if method != PLAIN_CLUSTER and pd.notna(plain.get("seconds", float("nan"))):
-                    values["time_ratio"] = values["seconds"] / plain["seconds"]
-                    values["memory_ratio"] = values["peak_memory_mb"] / plain["peak_memory_mb"]
+                    values.update(ratios(values["seconds"], values["peak_memory_mb"],
+                                         plain["seconds"], plain["peak_memory_mb"]))
             sizes[int(size)] = entry
         out["cluster_scale"] = {"by_n": sizes,
                                 "n_resamples": int(cluster["n_resamples"].max())}
@@ -544,15 +546,13 @@ def main(suite: str = "quick", out: str | Path = "bench-results", scheduler: str
     checkpoint = Path(out) / ".partial"
     if not resume and checkpoint.exists():
         shutil.rmtree(checkpoint)
-    if scheduler is not None:
-        from stratify.parallel import use_dask
+    from contextlib import nullcontext
 
-        with use_dask(scheduler):
-            frame = run_suite(suite, modules=modules, n_jobs=-1, quiet=quiet, threads=threads,
-                              checkpoint=checkpoint)
-    else:
-        frame = run_suite(suite, modules=modules, n_jobs=n_jobs, quiet=quiet, threads=threads,
-                          checkpoint=checkpoint)
+    from stratify.parallel import use_dask
+
+    with use_dask(scheduler) if scheduler is not None else nullcontext():
+        frame = run_suite(suite, modules=modules, n_jobs=-1 if scheduler is not None else n_jobs,
+                          quiet=quiet, threads=threads, checkpoint=checkpoint)
     paths = write_results(frame, Path(out), suite, time.perf_counter() - start,
                           threads=threads)
     shutil.rmtree(checkpoint, ignore_errors=True)
