@@ -7,8 +7,11 @@ Methods
     k-means on every molecular gene with k chosen by silhouette, no centre
     correction.
 ``stratify-<method>``
-    The default stratify pipeline: centre correction (ComBat), iterative
-    imputation, then ``ConsensusClustering(method)`` with its rule for k.
+    The default stratify pipeline, as the workflow runs it: centre correction
+    (ComBat), then ``ConsensusClustering(method, n_imputations=1)`` on the
+    data with their missing values (one draw from a mixture fitted to the
+    observed values; the workflow's ``impute.n_imputations``) and its rule
+    for k.
 ``hdbscan``
     ``ConsensusClustering(method="hdbscan")`` (density clustering on an embedding).
 
@@ -65,16 +68,15 @@ def naive_baseline(X: pd.DataFrame, k_range=range(2, 9), random_state: int = 0) 
 def stratify_pipeline(X: pd.DataFrame, centers: pd.Series, method: str = "gmm",
                       n_resamples: int = 30, random_state: int = 0,
                       center_correction: bool = True) -> np.ndarray:
-    """The default stratify pipeline on one block: correct, impute, consensus-cluster."""
+    """The default stratify pipeline on one block: correct, then consensus-cluster
+    (which imputes the missing values from a mixture of the observed ones)."""
     from stratify.cluster import ConsensusClustering
-    from stratify.impute import make_imputer
     from stratify.preprocess import CenterCorrector
 
     if center_correction and centers.nunique() > 1:
         X = CenterCorrector(method="combat").fit_transform(X.assign(center=centers))
         X = X.drop(columns="center", errors="ignore")
-    X = make_imputer("iterative", random_state=random_state).fit_transform(X)
-    model = ConsensusClustering(method=method, n_resamples=n_resamples,
+    model = ConsensusClustering(method=method, n_resamples=n_resamples, n_imputations=1,
                                 random_state=random_state).fit(X)
     return np.asarray(model.labels_)
 

@@ -11,7 +11,8 @@ Two tasks:
 
 ``workflow``
     ``stratify.Stratification(WORKFLOW_CONFIG).run(cohort)``: every step
-    (scores, data quality, ComBat, iterative imputation, consensus GMM,
+    (scores, data quality, ComBat, iterative imputation, consensus GMM imputing
+    its features from a mixture of the observed values,
     profiles and Table 1, leave-one-centre-out classifier with its marker
     panel, Cox lymphoma model with the clinical score, SHAP), with a cheap
     configuration (:data:`WORKFLOW_CONFIG`: fewer resamples and bootstrap

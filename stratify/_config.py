@@ -57,6 +57,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "k_max": 8,
         "n_resamples": 50,
         "subsample": 0.8,
+        "missing": "mixture",
     },
     "profile": {"blocks": PROFILE_BLOCKS},
     "classify": {

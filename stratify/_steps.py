@@ -125,10 +125,16 @@ def step_cluster(result, state: _State) -> None:
     model = ConsensusClustering(
         method=c["method"], k_range=range(int(c["k_min"]), int(c["k_max"]) + 1),
         n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
+        n_imputations=int(state.config["impute"]["n_imputations"]),
         n_jobs=state.config["n_jobs"], random_state=seed,
     )
-    assert state.X is not None, "step_features runs first"
-    model.fit(state.frames if len(state.frames) > 1 else state.X)
+    assert state.X is not None and state.corrected is not None, "step_features runs first"
+    if c["missing"] == "mixture" and state.corrected.isna().to_numpy().any():
+        # the clustering imputes its features itself, by draws from a mixture
+        # fitted to the observed values (chained equations blur subgroups)
+        model.fit(state.corrected)
+    else:
+        model.fit(state.frames if len(state.frames) > 1 else state.X)
     labels = pd.Series(np.asarray(model.labels_), index=state.X.index, name="subgroup")
     labels = labels.map(lambda v: f"S{int(v) + 1}")
     result.labels = labels
@@ -353,8 +359,11 @@ def step_replicate(result, state: _State) -> None:
     _exclude(result, empty, "replication", "no cluster feature observed")
     X = X.drop(index=empty)
     X = _correct_external(result, state, X)
-    X = result.models["imputer"].transform(X)
-    rep = replicate(result.models["cluster"], X, random_state=state.config["seed"])
+    model = result.models["cluster"]
+    if model.imputer_ is None:
+        X = result.models["imputer"].transform(X)
+    # else the clustering imputes the external patients as it did the discovery ones
+    rep = replicate(model, X, random_state=state.config["seed"])
     result.tables["replication"] = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
     if "per_subgroup" in rep.attrs:
         result.tables["replication_by_subgroup"] = rep.attrs["per_subgroup"]
@@ -395,6 +404,10 @@ def _check_settings(config: dict[str, Any]) -> None:
     if rule not in ("reference", "fitted"):
         raise ValueError("The 'replicate.center_correction' setting must be 'reference' or "
                          f"'fitted'. Got {rule!r} instead.")
+    missing = config["cluster"]["missing"]
+    if missing not in ("mixture", "imputed"):
+        raise ValueError("The 'cluster.missing' setting must be 'mixture' or 'imputed'. "
+                         f"Got {missing!r} instead.")
 
 
 def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:

@@ -101,17 +101,21 @@ def matching_permutation(reference: np.ndarray, labels: np.ndarray, k: int) -> n
     return permutation
 
 
-def order_by_size(labels: np.ndarray) -> np.ndarray:
+def order_by_size(labels: np.ndarray, k: int = 0) -> np.ndarray:
     """Permutation ``p`` such that ``p[old]`` numbers clusters 0..k-1 by decreasing size.
 
-    Ties are broken by the old number, so the order is deterministic.
+    Ties are broken by the old number, so the order is deterministic. ``k``
+    (at least the largest label + 1) counts clusters that no label uses;
+    they come last.
 
     Examples
     --------
     >>> order_by_size(np.array([0, 1, 1, 2, 2, 2])).tolist()
     [2, 1, 0]
+    >>> order_by_size(np.array([1, 1, 0]), k=3).tolist()     # cluster 2 is empty
+    [1, 0, 2]
     """
-    k = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+    k = max(int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0, k)
     sizes = np.bincount(labels[labels >= 0], minlength=k)
     ranked = sorted(range(k), key=lambda c: (-sizes[c], c))
     permutation = np.empty(k, dtype=np.int64)

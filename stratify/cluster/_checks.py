@@ -15,11 +15,13 @@ import pandas as pd
 from ..preprocess._checks import _quote, check_numeric_columns, describe_rows
 
 
-def check_numeric_complete(X: Any, *, who: str) -> None:
+def check_numeric_complete(X: Any, *, who: str, allow_missing: bool = False) -> None:
     """Raise when ``X`` has non-numeric columns or missing/infinite values.
 
     Clustering needs complete numeric data; the message names the columns and
-    the first rows so that the user can encode or impute them.
+    the first rows so that the user can encode or impute them. With
+    ``allow_missing``, missing values are accepted but a patient without any
+    observed value is not (nothing would place it in a subgroup).
     """
     if isinstance(X, pd.DataFrame):
         check_numeric_columns(X, X.columns, who=who)
@@ -33,12 +35,20 @@ def check_numeric_complete(X: Any, *, who: str) -> None:
         index, columns = pd.RangeIndex(values.shape[0]), [f"x{j}" for j in
                                                           range(values.shape[1])]
     missing = np.isnan(values)
-    if missing.any():
+    if allow_missing:
+        empty = missing.all(axis=1)
+        if empty.any():
+            raise ValueError(
+                f"{who}: {describe_rows(index, empty)} have no observed feature; a patient "
+                "needs at least one observed value to be placed in a subgroup. Drop them "
+                "(and report why).")
+    elif missing.any():
         cols = [columns[j] for j in np.flatnonzero(missing.any(axis=0))]
         raise ValueError(
             f"{who}: X contains missing values (NaN) in column(s) {_quote(cols)}, "
             f"{describe_rows(index, missing.any(axis=1))}. Impute first "
-            "(stratify.impute.make_imputer, or MultipleImputer and pass the list of frames)."
+            "(stratify.impute.make_imputer, or MultipleImputer and pass the list of frames; "
+            "ConsensusClustering also takes one frame with missing values and imputes it)."
         )
     infinite = np.isinf(values)
     if infinite.any():

@@ -149,7 +149,7 @@ def replicate(model: Any, X_external: Any, *, random_state: Any = None) -> pd.Da
 
     check_is_fitted(model)
     transferred = np.asarray(model.predict(X_external))
-    values = model._values(X_external, reset=False)
+    values = model._values(model._complete(X_external, fit=False), reset=False)
     free = clone(model).set_params(random_state=random_state).fit(X_external)
     if free.k_ == model.k_ or model.method == "hdbscan":
         external = free.labels_

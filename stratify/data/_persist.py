@@ -102,6 +102,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "stratify.data._schema.Schema",
     "stratify.data._schema.Variable",
     "stratify.impute._imputer.SchemaImputer",
+    "stratify.impute._mixture.MixtureEM",
     "stratify.impute._multiple.MultipleImputer",
     "stratify.preprocess._center.CenterCorrector",
     "stratify.preprocess._preprocessor._OneHotKeepingMissing",

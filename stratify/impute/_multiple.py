@@ -38,6 +38,12 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
       has its own forests. The imputations are forest means, without residual
       noise: between-imputation variance, and hence pooled standard errors,
       tend to be too small. Prefer ``"iterative"`` for inference.
+    - ``"mixture"``: each imputation fits its own Gaussian mixture to the
+      observed values of a bootstrap sample of the patients (approximate
+      Bayesian bootstrap, so the draws carry the uncertainty of the mixture),
+      then draws the component of each patient from its posterior and the
+      missing values from that component. The one to use before clustering:
+      it keeps subgroups apart (see ``SchemaImputer``).
 
     ``simple`` and ``knn`` are deterministic (m copies would be identical and
     would understate uncertainty), so they are refused.
@@ -48,7 +54,7 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
     ----------
     n_imputations : int, default=5
         Number of imputations ``m`` (at least 2).
-    kind : {"iterative", "forest"}, default="iterative"
+    kind : {"iterative", "forest", "mixture"}, default="iterative"
     schema : Schema, optional
         Decides each column's kind; ``None`` means ``PSS_SCHEMA``.
     max_iter : int, optional
@@ -88,7 +94,7 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_imputations": [Interval(Integral, 2, None, closed="left")],
-        "kind": [StrOptions({"iterative", "forest"})],
+        "kind": [StrOptions({"iterative", "forest", "mixture"})],
         "schema": [Schema, None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -108,7 +114,8 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
         if self.kind in ("simple", "knn"):
             raise ValueError(
                 f"MultipleImputer: kind={self.kind!r} is deterministic, so the m imputations "
-                "would be identical and understate uncertainty; use 'iterative' or 'forest'."
+                "would be identical and understate uncertainty; use 'iterative', 'forest' or "
+                "'mixture'."
             )
 
     @_fit_context(prefer_skip_nested_validation=True)

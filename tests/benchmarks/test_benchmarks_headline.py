@@ -146,6 +146,21 @@ def test_cluster_scale_ratios_over_the_plain_coassociation():
     assert "n = 100,000: stratify-gmm 300 s, 400 MB; plain cannot run" in text
 
 
+def test_mixture_hits_are_counted_per_method():
+    rows = pd.DataFrame([
+        {"task": "mixtures_k", "method": method, "dataset": f"mixture-{i}", "n": 500,
+         "seed": 0, "hit": hit, "ari": ari, "time_ratio": ratio, "seconds": 1.0,
+         "peak_memory_mb": 1.0}
+        for i, (method, hit, ari, ratio) in enumerate([
+            ("stratify", 1, 0.8, 4.0), ("stratify", 1, 0.9, 6.0), ("stratify", 0, 0.4, 5.0),
+            ("plain", 0, 0.5, 1.0), ("plain", 1, 0.6, 1.0), ("plain", 0, 0.1, 1.0)])])
+    h = runner.headline(rows)["mixtures_k"]
+    assert h["stratify"]["hits"] == 2 and h["stratify"]["mixtures"] == 3
+    assert h["stratify"]["ari"] == pytest.approx(0.7) and h["plain"]["hits"] == 1
+    text = runner.headline_markdown(rows)
+    assert "stratify 2 of 3 (mean ARI 0.70, 5× the time of plain); plain 1 of 3" in text
+
+
 def test_summary_is_rendered_again_with_the_run_s_own_metadata(tmp_path):
     frame = _cluster_rows()
     meta = {"suite": "full", "seconds_total": 12.0, "threads": 1, "memory_measure": "rss",

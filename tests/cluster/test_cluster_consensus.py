@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cluster_data import SIZES, planted
+from scipy.stats import norm
 from sklearn.metrics import adjusted_rand_score
 
 from stratify.cluster import ConsensusClustering
@@ -146,11 +147,45 @@ def test_hdbscan_runs_on_the_reduced_space_and_reports_noise():
     assert model.covariance_type_ is None
 
 
-def test_missing_values_are_refused_with_columns_and_rows_named():
-    frame = pd.DataFrame({"mol_MX1": [1.0, np.nan, 2.0, 3.0], "age": [50, 60, np.nan, 70.0]},
-                         index=pd.Index(["P1", "P2", "P3", "P4"], name="patient_id"))
-    with pytest.raises(ValueError, match=r"'mol_MX1', 'age'.*2 rows: P2, P3.*[Ii]mpute"):
-        ConsensusClustering().fit(frame)
+@pytest.mark.slow
+def test_missing_values_are_imputed_from_a_mixture_of_the_observed_values():
+    X, y = planted(4, n=800, seed=1)
+    complete = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
+    holes = np.random.default_rng(0).random(X.shape) < 0.15
+    frame = pd.DataFrame(np.where(holes, np.nan, X),
+                         index=pd.Index([f"P{i}" for i in range(len(X))], name="patient_id"))
+    model = ConsensusClustering(n_resamples=20, n_imputations=3, random_state=0).fit(frame)
+    assert model.k_ == complete.k_ == 4
+    # the Bayes rule on each patient's observed values (the planted features are
+    # independent within a subgroup): the best any method can do
+    log_joint = np.log(np.bincount(y))[None, :] + np.stack([np.where(holes, 0.0, norm.logpdf(
+        X, X[y == c].mean(axis=0), X[y == c].std(axis=0))).sum(axis=1) for c in range(4)],
+        axis=1)
+    oracle = adjusted_rand_score(y, log_joint.argmax(axis=1))      # 0.82 (0.89 complete)
+    assert adjusted_rand_score(y, model.labels_) >= 0.9 * oracle
+    assert model.imputer_.kind == "mixture" and len(model.models_) == 3
+    predicted = model.predict(frame)
+    assert predicted.index.equals(frame.index)
+    assert (predicted.to_numpy() == model.labels_).mean() >= 0.98
+    assert model.assign(frame.iloc[:5]).index.equals(frame.index[:5])
+    again = ConsensusClustering(n_resamples=20, n_imputations=3, random_state=0,
+                                n_jobs=2).fit(frame)
+    assert np.array_equal(again.labels_, model.labels_)
+    assert complete.imputer_ is None
+
+
+def test_missing_values_that_cannot_be_used_are_refused_with_rows_named():
+    frame = pd.DataFrame({"mol_MX1": [1.0, np.nan, 2.0, 3.0] * 5,
+                          "age": [50, np.nan, np.nan, 70.0] * 5},
+                         index=pd.Index([f"P{i}" for i in range(20)], name="patient_id"))
+    with pytest.raises(ValueError, match=r"5 rows: P1, P5, P9, P13, P17 have no observed"):
+        ConsensusClustering(k_range=[2, 3]).fit(frame)
+    complete = frame.fillna(1.0)
+    model = ConsensusClustering(k_range=[2, 3], n_resamples=3, random_state=0).fit(complete)
+    with pytest.raises(ValueError, match=r"'mol_MX1', 'age'.*10 rows: P1, P2, P5"):
+        model.predict(frame)
+    with pytest.raises(ValueError, match=r"'age'.*[Ii]mpute"):
+        ConsensusClustering().fit([complete, frame.fillna({"mol_MX1": 1.0})])
 
 
 def test_text_columns_and_bad_k_range_are_refused():

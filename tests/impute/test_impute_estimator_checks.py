@@ -3,6 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from stratify.impute import MultipleImputer, SchemaImputer
+from stratify.impute._mixture import MixtureEM
 
 _LIST_OUTPUT = ("MultipleImputer.transform returns a list of m completed frames by design, "
                 "not one array")
@@ -22,7 +23,8 @@ def _expected_failures(estimator):
 @parametrize_with_checks(
     [SchemaImputer(kind="simple"), SchemaImputer(kind="knn"),
      SchemaImputer(kind="iterative"), SchemaImputer(kind="forest", n_estimators=5),
-     MultipleImputer(n_imputations=2)],
+     SchemaImputer(kind="mixture"), MultipleImputer(n_imputations=2),
+     MultipleImputer(n_imputations=2, kind="mixture"), MixtureEM(max_components=3)],
     expected_failed_checks=_expected_failures,
 )
 def test_imputers_pass_sklearn_checks(estimator, check):

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 
 from stratify.impute import SchemaImputer, evaluate_imputation, make_imputer
 
-KINDS = ["simple", "knn", "iterative", "forest"]
+KINDS = ["simple", "knn", "iterative", "forest", "mixture"]
 QUICK = {"forest": {"n_estimators": 10}}
 
 

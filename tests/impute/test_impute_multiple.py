@@ -13,7 +13,7 @@ def holes(factor_data):
     return X.mask(np.random.default_rng(0).random(X.shape) < 0.25)
 
 
-@pytest.mark.parametrize("kind", ["iterative", "forest"])
+@pytest.mark.parametrize("kind", ["iterative", "forest", "mixture"])
 def test_frames_differ_where_missing_and_agree_where_observed(kind, holes):
     frames = MultipleImputer(n_imputations=3, kind=kind, random_state=0).fit_transform(holes)
     assert len(frames) == 3

@@ -194,6 +194,7 @@ def test_save_then_load_gives_the_same_labels_tables_and_records(result, tmp_pat
 @pytest.mark.parametrize("config, message", [
     ({"threads": -1}, "'threads' setting"),
     ({"replicate": {"center_correction": "pooled"}}, "'replicate.center_correction'"),
+    ({"cluster": {"missing": "drop"}}, "'cluster.missing'"),
 ])
 def test_invalid_workflow_settings_fail_before_any_step(cohort, config, message):
     with pytest.raises(ValueError, match=message):

@@ -1,0 +1,144 @@
+"""Choosing k on random mixtures with centre shifts, unequal sizes and missing values.
+
+Data (:func:`make_mixture`): k = 2-5 Gaussian subgroups of random sizes (at
+least 10 %, at most 45 % when k > 2), 3-6 informative features among 10 or
+30 (subgroup means at least 2.7 SDs apart), n = 500, 750 or 1,000 patients in
+4 centres whose additive shifts (0.5 SD per feature) ComBat removes, every
+feature in arbitrary units, then 15 % of the values missing completely at
+random. Seed ``s`` of the runner draws mixtures ``8 s .. 8 s + 7`` (the full
+suite: 24 mixtures), the quick suite the first two of seed 0.
+
+Every method starts from the same ComBat-corrected frame
+(:class:`stratify.preprocess.CenterCorrector`, not timed) and chooses k in
+2..8:
+
+``stratify``
+    ``ConsensusClustering()`` on the frame with its missing values (imputed
+    inside by draws from a mixture fitted to the observed values).
+``stratify-iterative``
+    Chained-equation imputation first (``make_imputer("iterative")``), then
+    ``ConsensusClustering()``: what one would do without the mixture imputer.
+``stratify-complete``
+    ``ConsensusClustering()`` on the same patients before values were
+    removed: the ceiling.
+``plain``
+    The scikit-learn way: ``IterativeImputer``, ``StandardScaler``,
+    ``GaussianMixture`` (full covariances, 5 starts) for every k and the k of
+    lowest BIC. The time and memory ratios are against it.
+
+Rows: one per mixture and method, with ``k_true``, ``k_chosen``, ``hit``
+(the planted k found) and the ARI against the planted subgroups; the
+summary's headline counts the hits. ``ConsensusClustering`` runs with
+``n_resamples=20`` (timings are of the whole fit, one process).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from benchmarks._measure import measure, ratios
+
+SUITES = {"quick": {"per_seed": 2, "methods": ("stratify", "plain")},
+          "full": {"per_seed": 8,
+                   "methods": ("stratify", "stratify-iterative", "stratify-complete", "plain")}}
+SUITE_NOTES = {"quick": "two mixtures, stratify and the plain version only."}
+K_RANGE = range(2, 9)
+MISSING = 0.15
+N_RESAMPLES = 20
+
+
+def make_mixture(index: int) -> dict:
+    """Mixture number ``index``: the frame with missing values and a ``center``
+    column, the same frame complete, the planted labels and their number."""
+    rng = np.random.default_rng(index)
+    k = int(rng.integers(2, 6))
+    n = int(rng.choice([500, 750, 1000]))
+    d = int(rng.choice([10, 30]))
+    informative = int(rng.integers(3, 7))
+    while True:
+        weights = rng.dirichlet(np.full(k, 2.0))
+        if weights.min() >= 0.10 and (k == 2 or weights.max() <= 0.45):
+            break
+    separation = 3.0
+    while True:
+        centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
+        if gaps.min() > 0.9 * separation:
+            break
+    y = rng.choice(k, size=n, p=weights)
+    X = rng.normal(size=(n, d))
+    X[:, :informative] += centres[y]
+    centre = rng.integers(0, 4, size=n)
+    X += rng.normal(0, 0.5, size=(4, d))[centre]
+    X = X * rng.uniform(0.5, 5, size=d) + rng.normal(0, 10, size=d)
+    incomplete = np.where(rng.random(X.shape) < MISSING, np.nan, X)
+    columns = [f"f{j}" for j in range(d)]
+    index_ = pd.Index([f"P{i:04d}" for i in range(n)], name="patient_id")
+    centres_ = pd.Series([f"C{c}" for c in centre], index=index_, name="center")
+    return {"k": k, "n": n, "d": d, "informative": informative, "y": y,
+            "missing": pd.DataFrame(incomplete, index=index_, columns=columns).join(centres_),
+            "complete": pd.DataFrame(X, index=index_, columns=columns).join(centres_)}
+
+
+def _corrected(frame: pd.DataFrame) -> pd.DataFrame:
+    from stratify.preprocess import CenterCorrector
+
+    return CenterCorrector(method="combat").fit_transform(frame).drop(columns="center")
+
+
+def _stratify(X: pd.DataFrame, seed: int, impute: bool = False) -> tuple[np.ndarray, int]:
+    from stratify.cluster import ConsensusClustering
+
+    if impute:
+        from stratify.impute import make_imputer
+
+        X = make_imputer("iterative", random_state=seed).fit_transform(X)
+    model = ConsensusClustering(k_range=K_RANGE, n_resamples=N_RESAMPLES,
+                                random_state=seed).fit(X)
+    return np.asarray(model.labels_), int(model.k_)
+
+
+def plain(X: pd.DataFrame, seed: int) -> tuple[np.ndarray, int]:
+    """IterativeImputer, StandardScaler, GaussianMixture per k, lowest BIC."""
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+    from sklearn.mixture import GaussianMixture
+    from sklearn.preprocessing import StandardScaler
+
+    Z = StandardScaler().fit_transform(IterativeImputer(random_state=seed).fit_transform(X))
+    fits = [GaussianMixture(k, n_init=5, random_state=seed).fit(Z) for k in K_RANGE]
+    best = min(fits, key=lambda gm: gm.bic(Z))
+    return best.predict(Z), int(best.n_components)
+
+
+def run(suite: str = "quick", seed: int = 0) -> list[dict]:
+    config = SUITES[suite]
+    rows = []
+    for index in range(8 * seed, 8 * seed + config["per_seed"]):
+        mix = make_mixture(index)
+        frames = {"missing": _corrected(mix["missing"]),
+                  "complete": _corrected(mix["complete"])}
+        measured = {}
+        for method in config["methods"]:
+            if method == "plain":
+                result = measure(plain, frames["missing"], seed)
+            elif method == "stratify-complete":
+                result = measure(_stratify, frames["complete"], seed)
+            else:
+                result = measure(_stratify, frames["missing"], seed,
+                                 method == "stratify-iterative")
+            (labels, k), seconds, peak = result
+            measured[method] = (seconds, peak)
+            rows.append({
+                "task": "mixtures_k", "method": method,
+                "dataset": f"mixture-{index} k={mix['k']} d={mix['d']}", "n": mix["n"],
+                "seed": seed, "k_true": mix["k"], "k_chosen": k, "hit": int(k == mix["k"]),
+                "ari": float(adjusted_rand_score(mix["y"], labels)),
+                "seconds": seconds, "peak_memory_mb": peak,
+            })
+        if "plain" in measured:
+            for row in rows[-len(config["methods"]):]:
+                row.update(ratios(*measured[row["method"]], *measured["plain"]))
+    return rows
