@@ -114,8 +114,9 @@ class SchemaImputer(TransformerMixin, BaseEstimator):
         Depth limit of the trees for ``forest``.
     max_samples : int, default=10_000
         For ``forest``, each tree is grown on a bootstrap sample of at most
-        this many patients when there are more, so that the cost of a fit
-        stops growing with the cohort.
+        this many patients when there are more; for ``mixture``, the mixture
+        is fitted on a random subsample of at most this many patients. So
+        the cost of a fit stops growing with the cohort.
     n_components : "auto" or int, default="auto"
         Components of the ``mixture`` engine (``"auto"``: one more than the
         number of lowest BIC among 1-8).
@@ -217,8 +218,8 @@ class SchemaImputer(TransformerMixin, BaseEstimator):
         if self.kind == "mixture":
             from ._mixture import MixtureEM
 
-            return MixtureEM(self.n_components, sample_posterior=self.sample_posterior,
-                             random_state=seed)
+            return MixtureEM(self.n_components, max_samples=self.max_samples,
+                             sample_posterior=self.sample_posterior, random_state=seed)
         from sklearn.experimental import enable_iterative_imputer  # noqa: F401
         from sklearn.impute import IterativeImputer
 

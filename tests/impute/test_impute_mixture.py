@@ -7,7 +7,7 @@ from scipy.stats import norm
 from sklearn.mixture import GaussianMixture
 
 from stratify.impute import MultipleImputer, make_imputer
-from stratify.impute._mixture import MixtureEM, _log_joint
+from stratify.impute._mixture import MixtureEM, _log_joint, _statistics
 
 CENTRES = np.array([[-3.0, 0.0, 2.0], [3.0, 0.0, -2.0], [0.0, 4.0, 0.0]])
 
@@ -25,7 +25,7 @@ def test_log_likelihood_of_a_patient_uses_only_its_observed_values():
     means = np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 0.5]])
     variances = np.array([[1.0, 0.5, 2.0], [0.3, 1.5, 1.0]])
     x = np.array([[0.4, np.nan, -0.2], [np.nan, np.nan, 1.0]])
-    got = _log_joint(x, ~np.isnan(x), weights, means, variances)
+    got = _log_joint(_statistics(x, ~np.isnan(x)), weights, means, variances)
     for i in range(2):
         for c in range(2):
             seen = ~np.isnan(x[i])
@@ -101,3 +101,13 @@ def test_a_feature_never_observed_is_refused():
     X[:, 1] = np.nan
     with pytest.raises(ValueError, match="position \\[1\\]"):
         MixtureEM(2).fit(X)
+
+
+def test_large_cohorts_are_fitted_on_a_subsample_and_all_imputed():
+    X, y = blobs(n=4000, missing=0.2, seed=4)
+    em = MixtureEM(3, max_samples=1000, random_state=0).fit(X)
+    assert em.n_samples_fit_ == 1000
+    order = np.argsort(em.means_[:, 0])[[0, 2, 1]]
+    np.testing.assert_allclose(em.means_[order], CENTRES, atol=0.15)
+    filled = em.transform(X)
+    assert filled.shape == X.shape and not np.isnan(filled).any()
