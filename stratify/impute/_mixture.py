@@ -51,6 +51,7 @@ class MixtureEM(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     n_components : "auto" or int, default="auto"
+        Number of components; ``"auto"``: one more than BIC's choice (above).
     max_components : int, default=8
         Largest number of components BIC considers (``"auto"``).
     n_init : int, default=3
@@ -83,9 +84,10 @@ class MixtureEM(TransformerMixin, BaseEstimator):
     weights_ : ndarray of shape (n_components,)
     means_, variances_ : ndarray of shape (n_components, n_features)
     bic_ : Series
-        BIC of each number of components tried (``"auto"``), indexed by it.
+        BIC of each number of components tried, indexed by it (one entry for
+        an integer ``n_components``).
     log_likelihood_ : float
-        Observed-data log-likelihood of the training patients.
+        Observed-data log-likelihood of the patients it was fitted on.
     n_iter_ : int
         EM iterations of the kept fit.
     converged_ : bool
