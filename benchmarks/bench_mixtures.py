@@ -118,17 +118,15 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict]:
     rows = []
     for index in range(8 * seed, 8 * seed + config["per_seed"]):
         mix = make_mixture(index)
-        frames = {"missing": _corrected(mix["missing"]),
-                  "complete": _corrected(mix["complete"])}
+        incomplete = _corrected(mix["missing"])
         measured = {}
         for method in config["methods"]:
             if method == "plain":
-                result = measure(plain, frames["missing"], seed)
+                result = measure(plain, incomplete, seed)
             elif method == "stratify-complete":
-                result = measure(_stratify, frames["complete"], seed)
+                result = measure(_stratify, _corrected(mix["complete"]), seed)
             else:
-                result = measure(_stratify, frames["missing"], seed,
-                                 method == "stratify-iterative")
+                result = measure(_stratify, incomplete, seed, method == "stratify-iterative")
             (labels, k), seconds, peak = result
             measured[method] = (seconds, peak)
             rows.append({

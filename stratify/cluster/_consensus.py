@@ -397,12 +397,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         if not fit and getattr(self, "imputer_", None) is None:
             return frames  # the check below names the missing values
         check_numeric_complete(frames[0], who=_WHO, allow_missing=True)
-        frame = frames[0]
-        if isinstance(frame, pd.DataFrame):
-            frame = frame.astype("float64")
         if fit:
-            self.imputer_ = _missing_imputer(self.n_imputations, seed, self.n_jobs).fit(frame)
-        imputed = self.imputer_.transform(frame)
+            self.imputer_ = _missing_imputer(self.n_imputations, seed, self.n_jobs).fit(
+                frames[0])
+        imputed = self.imputer_.transform(frames[0])
         return imputed if isinstance(imputed, list) else [imputed]
 
     def _values(self, frames: list[Any], *, reset: bool) -> list[np.ndarray]:

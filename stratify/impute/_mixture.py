@@ -168,14 +168,13 @@ class MixtureEM(TransformerMixin, BaseEstimator):
         bic = pd.Series({K: -2 * f["loglik"] + (K - 1 + 2 * K * d) * np.log(n)
                          for K, f in fits.items()}, name="bic")
         bic.index.name = "n_components"
+        self.bic_ = bic
         if self.n_components == "auto":
-            self.bic_ = bic
             best = int(bic.idxmin()) + 1
             chosen = fits[best] if best in fits else _fit_em(
                 values, observed, best, self.n_init, self.max_iter, self.tol,
                 int(rng.randint(np.iinfo(np.int32).max)))
         else:
-            self.bic_ = bic
             chosen = fits[int(self.n_components)]
         self.n_samples_fit_ = n
         self.n_components_ = chosen["weights"].size
@@ -187,20 +186,24 @@ class MixtureEM(TransformerMixin, BaseEstimator):
         self.converged_ = bool(chosen["converged"])
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Posterior of each component given each patient's observed values."""
+    def _checked(self, X) -> np.ndarray:
         check_is_fitted(self)
-        values = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
-                               reset=False)
+        return validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
+                             reset=False)
+
+    def _posterior(self, values: np.ndarray) -> np.ndarray:
         logp = _log_joint(_statistics(values, ~np.isnan(values)), self.weights_, self.means_,
                           self.variances_)
         return _normalize(logp)[0]
 
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior of each component given each patient's observed values."""
+        return self._posterior(self._checked(X))
+
     def transform(self, X) -> np.ndarray:
         """Fill the missing values (conditional means, or draws with ``sample_posterior``)."""
-        proba = self.predict_proba(X)
-        values = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
-                               reset=False)
+        values = self._checked(X)
+        proba = self._posterior(values)
         missing = np.isnan(values)
         if not self.sample_posterior:
             return np.where(missing, proba @ self.means_, values)
