@@ -80,7 +80,7 @@ def _one_clustering(method: str, values: np.ndarray, k: int, seed: int, options:
     from sklearn.mixture import GaussianMixture
 
     gm = GaussianMixture(k, covariance_type=options["covariance_type"], n_init=RESAMPLE_N_INIT,
-                         init_params="k-means++", reg_covar=options["reg_covar"],
+                         init_params="kmeans", reg_covar=options["reg_covar"],
                          random_state=seed)
     return gm.fit(values).predict(values)
 
@@ -181,25 +181,46 @@ def _pooled_variance(values: np.ndarray, labels: np.ndarray, centers: np.ndarray
     return max(float(np.mean(resid**2)), 1e-12)
 
 
-def cluster_covariance(centred: np.ndarray, covariance: str, reg: float) -> np.ndarray:
-    """Maximum-likelihood covariance (``"full"``) or variances (``"diag"``) of one
-    cluster's centred rows, floored by ``reg``."""
-    size = max(centred.shape[0], 1)
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+# What covariance_type="auto" compares: the principal components are not
+# whitened, so their variances differ by construction and one variance per
+# cluster in every direction ("spherical") does not describe them.
+AUTO_COVARIANCE_TYPES = ("full", "tied", "diag")
+
+
+def cluster_covariances(values: np.ndarray, labels: np.ndarray, k: int, covariance: str,
+                        reg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Means and maximum-likelihood covariances of the k clusters of a hard
+    partition, floored by ``reg``, in scikit-learn's ``GaussianMixture``
+    layout: ``"full"`` (k, d, d), ``"tied"`` (d, d) pooled over clusters,
+    ``"diag"`` (k, d), ``"spherical"`` (k,) (the mean variance)."""
+    n, d = values.shape
+    means = _centroids(values, labels, k)
+    centred = values - means[labels]
+    sizes = np.maximum(np.bincount(labels, minlength=k), 1).astype(float)
+    if covariance == "tied":
+        return means, centred.T @ centred / n + reg * np.eye(d)
     if covariance == "full":
-        return centred.T @ centred / size + reg * np.eye(centred.shape[1])
-    return (centred**2).sum(axis=0) / size + reg
+        covs = np.array([centred[labels == c].T @ centred[labels == c] / sizes[c]
+                         for c in range(k)])
+        return means, covs + reg * np.eye(d)
+    variances = np.zeros((k, d))
+    np.add.at(variances, labels, centred**2)
+    variances = variances / sizes[:, None] + reg
+    return means, variances if covariance == "diag" else variances.mean(axis=1)
+
+
+def _precisions(covariances: np.ndarray, covariance: str) -> np.ndarray:
+    return np.linalg.inv(covariances) if covariance in ("full", "tied") else 1.0 / covariances
 
 
 def _partition_start(values: np.ndarray, labels: np.ndarray, k: int, covariance: str,
                      reg: float) -> dict:
     """Weights, means and precisions of a hard partition: a start for EM."""
     weights = np.bincount(labels, minlength=k) / labels.size
-    means = _centroids(values, labels, k)
-    precisions = []
-    for c in range(k):
-        cov = cluster_covariance(values[labels == c] - means[c], covariance, reg)
-        precisions.append(np.linalg.inv(cov) if covariance == "full" else 1.0 / cov)
-    return {"weights_init": weights, "means_init": means, "precisions_init": np.array(precisions)}
+    means, covariances = cluster_covariances(values, labels, k, covariance, reg)
+    return {"weights_init": weights, "means_init": means,
+            "precisions_init": _precisions(covariances, covariance)}
 
 
 def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:

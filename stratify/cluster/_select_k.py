@@ -6,7 +6,7 @@ An information criterion proposes, stability disposes:
    (Schwarz 1978; as in mclust); for ``kmeans`` and ``agglomerative``, which
    have no likelihood, the ICL-BIC of the partition: minus twice the
    classification log-likelihood of the patients under one Gaussian per
-   cluster (own mean, own full or diagonal covariance, weights by size) plus
+   cluster (own mean, full, tied or diagonal covariance, weights by size) plus
    the BIC penalty (Biernacki, Celeux and Govaert 2000). Both weigh every
    patient, so a small subgroup that is clearly apart lowers them even when it
    barely moves PAC or the silhouette; both penalize extra parameters.
@@ -34,31 +34,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._partition import cluster_covariance
+from ._partition import cluster_covariances
 
 
 def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
                        reg: float) -> float:
-    """ICL-BIC of a hard partition under one Gaussian per cluster (lower is better)."""
+    """ICL-BIC of a hard partition under one Gaussian per cluster (lower is better).
+
+    ``covariance`` is one of :data:`COVARIANCE_TYPES`, with the parameters
+    counted as scikit-learn's ``GaussianMixture.bic`` counts them.
+    """
     n, d = values.shape
-    clusters = np.unique(labels[labels >= 0])
+    clusters, labels = np.unique(labels, return_inverse=True)
+    k = clusters.size
+    means, covariances = cluster_covariances(values, labels, k, covariance, reg)
     loglik = 0.0
-    for c in clusters:
-        member = values[labels == c]
-        size = member.shape[0]
-        centred = member - member.mean(axis=0)
-        cov = cluster_covariance(centred, covariance, reg)
-        if covariance == "full":
+    for c in range(k):
+        centred = values[labels == c] - means[c]
+        size = centred.shape[0]
+        cov = covariances if covariance == "tied" else covariances[c]
+        if covariance in ("full", "tied"):
             _, logdet = np.linalg.slogdet(cov)
-            quad = np.einsum("ij,jk,ik->i", centred, np.linalg.inv(cov), centred).sum()
+            quad = float(np.einsum("ij,jk,ik->", centred, np.linalg.inv(cov), centred))
         else:
-            logdet = float(np.log(cov).sum())
-            quad = float((centred**2 / cov).sum())
+            variances = np.broadcast_to(cov, (d,))
+            logdet = float(np.log(variances).sum())
+            quad = float((centred**2 / variances).sum())
         loglik += size * np.log(size / n) - 0.5 * (size * d * np.log(2 * np.pi)
                                                    + size * logdet + quad)
-    k = clusters.size
-    per_cluster = d * (d + 1) / 2 if covariance == "full" else d
-    parameters = (k - 1) + k * d + k * per_cluster
+    per_cluster = {"full": k * d * (d + 1) / 2, "tied": d * (d + 1) / 2, "diag": k * d,
+                   "spherical": k}[covariance]
+    parameters = (k - 1) + k * d + per_cluster
     return float(-2.0 * loglik + parameters * np.log(n))
 
 

@@ -30,3 +30,26 @@ def planted(k, n=1000, d=30, informative=6, separation=3.0, seed=0):
         y += [c] * sizes[c]
     X = np.vstack(blocks) * rng.uniform(0.5, 5, size=d) + rng.normal(0, 10, size=d)
     return X, np.array(y)
+
+
+def planted_own_covariances(k, n=1000, d=10, informative=4, separation=3.5, seed=0):
+    """``(X, y)`` like :func:`planted`, but every subgroup has its own covariance
+    on the informative features (a random rotation, SDs 0.5-1.5)."""
+    rng = np.random.default_rng(seed)
+    sizes = (np.array(SIZES[k]) * n).astype(int)
+    sizes[0] += n - sizes.sum()
+    while True:
+        centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
+        if gaps.min() > 0.9 * separation:
+            break
+    blocks, y = [], []
+    for c in range(k):
+        block = rng.normal(size=(sizes[c], d))
+        rotation, _ = np.linalg.qr(rng.normal(size=(informative, informative)))
+        block[:, :informative] = block[:, :informative] @ (
+            rotation * rng.uniform(0.5, 1.5, size=informative)).T + centres[c]
+        blocks.append(block)
+        y += [c] * sizes[c]
+    X = np.vstack(blocks) * rng.uniform(0.5, 5, size=d) + rng.normal(0, 10, size=d)
+    return X, np.array(y)
