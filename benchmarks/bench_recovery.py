@@ -8,9 +8,9 @@ Methods
     correction.
 ``stratify-<method>``
     The default stratify pipeline, as the workflow runs it: centre correction
-    (ComBat), then ``ConsensusClustering(method, n_imputations=1)`` on the
-    data with their missing values (one draw from a mixture fitted to the
-    observed values; the workflow's ``impute.n_imputations``) and its rule
+    (ComBat), then ``ConsensusClustering(method, n_imputations=5)`` on the
+    data with their missing values (five draws from mixtures fitted to the
+    observed values; the workflow's ``cluster.n_imputations``) and its rule
     for k.
 ``hdbscan``
     ``ConsensusClustering(method="hdbscan")`` (density clustering on an embedding).
@@ -76,7 +76,7 @@ def stratify_pipeline(X: pd.DataFrame, centers: pd.Series, method: str = "gmm",
     if center_correction and centers.nunique() > 1:
         X = CenterCorrector(method="combat").fit_transform(X.assign(center=centers))
         X = X.drop(columns="center", errors="ignore")
-    model = ConsensusClustering(method=method, n_resamples=n_resamples, n_imputations=1,
+    model = ConsensusClustering(method=method, n_resamples=n_resamples, n_imputations=5,
                                 random_state=random_state).fit(X)
     return np.asarray(model.labels_)
 

@@ -58,6 +58,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "n_resamples": 50,
         "subsample": 0.8,
         "missing": "mixture",
+        "n_imputations": 5,
     },
     "profile": {"blocks": PROFILE_BLOCKS},
     "classify": {
@@ -109,7 +110,7 @@ uses 30 resamples (stability 0.99 on the discovery cohort, as with 50)."""
 
 QUICK_CONFIG: dict[str, Any] = {
     "n_jobs": -1,
-    "cluster": {"n_resamples": 10, "k_max": 6},
+    "cluster": {"n_resamples": 10, "k_max": 6, "n_imputations": 2},
     "classify": {"estimator": "logistic", "panel_size": None, "n_bootstrap": 100},
     "survival": {"n_bootstrap": 20},
     "explain": {"max_rows": 150},

@@ -125,7 +125,7 @@ def step_cluster(result, state: _State) -> None:
     model = ConsensusClustering(
         method=c["method"], k_range=range(int(c["k_min"]), int(c["k_max"]) + 1),
         n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
-        n_imputations=int(state.config["impute"]["n_imputations"]),
+        n_imputations=int(c["n_imputations"]),
         n_jobs=state.config["n_jobs"], random_state=seed,
     )
     assert state.X is not None and state.corrected is not None, "step_features runs first"
@@ -408,6 +408,10 @@ def _check_settings(config: dict[str, Any]) -> None:
     if missing not in ("mixture", "imputed"):
         raise ValueError("The 'cluster.missing' setting must be 'mixture' or 'imputed'. "
                          f"Got {missing!r} instead.")
+    m = config["cluster"]["n_imputations"]
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise ValueError("The 'cluster.n_imputations' setting must be an integer >= 1. "
+                         f"Got {m!r} instead.")
 
 
 def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:

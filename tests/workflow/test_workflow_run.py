@@ -195,6 +195,7 @@ def test_save_then_load_gives_the_same_labels_tables_and_records(result, tmp_pat
     ({"threads": -1}, "'threads' setting"),
     ({"replicate": {"center_correction": "pooled"}}, "'replicate.center_correction'"),
     ({"cluster": {"missing": "drop"}}, "'cluster.missing'"),
+    ({"cluster": {"n_imputations": 0}}, "'cluster.n_imputations'"),
 ])
 def test_invalid_workflow_settings_fail_before_any_step(cohort, config, message):
     with pytest.raises(ValueError, match=message):
@@ -211,3 +212,13 @@ def test_multiple_imputation_reaches_clustering_classifier_and_replication(cohor
     assert result.k == 4
     assert result.artifacts["classifier_cv"].n_imputations == 2
     assert result.tables["replication"].iloc[0]["k_model"] == 4
+
+
+def test_clustering_imputes_its_features_with_several_draws(result):
+    # the cohort's expression values have missing values: the clustering draws
+    # cluster.n_imputations (default 5) frames from its mixture imputer, so that
+    # stability sees a split made by one draw (SMALL keeps the default)
+    model = result.models["cluster"]
+    assert result.config["cluster"]["n_imputations"] == 5
+    assert model.imputer_ is not None and model.imputer_.n_imputations == 5
+    assert len(model.models_) == 5
