@@ -12,6 +12,7 @@ Each method has two uses:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import warnings
 from collections.abc import Iterator
 from typing import Any, cast
@@ -32,6 +33,13 @@ MAX_REG_COVAR = 0.1
 # Two starts per resample fit: with one, a fit often misses a small subgroup (a local
 # optimum), which counts against the true k as instability.
 RESAMPLE_N_INIT = 2
+# Above this many patients the starts of a reference mixture are searched on a
+# subsample of this size and one EM run on all patients finishes the fit: the
+# search is what costs (n_init EM runs from k-means++ and n_init k-means).
+SEARCH_MAX_N = 10_000
+# Merging two components of the k + 1 fit gives k(k + 1) / 2 starts for k;
+# they are compared on at most this many patients.
+MERGE_SCREEN_N = 2_000
 
 
 @contextlib.contextmanager
@@ -223,7 +231,7 @@ def _partition_start(values: np.ndarray, labels: np.ndarray, k: int, covariance:
             "precisions_init": _precisions(covariances, covariance)}
 
 
-def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
+def _searched_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
     """The mixture of highest likelihood from ``n_init`` k-means++ starts and
     one start from the best of ``n_init`` k-means partitions.
 
@@ -248,15 +256,84 @@ def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
     return from_lloyd if from_lloyd.lower_bound_ > seeded.lower_bound_ else seeded
 
 
-def _started_mixture(values: np.ndarray, start: Partition, options: dict, seed: int) -> Any:
+def _started_mixture(values: np.ndarray, fitted: Any, options: dict, seed: int) -> Any:
     """One EM run from a fitted mixture's weights, means and precisions."""
     from sklearn.mixture import GaussianMixture
 
-    fitted = start.model
     return GaussianMixture(fitted.n_components, covariance_type=fitted.covariance_type,
                            reg_covar=options["reg_covar"], weights_init=fitted.weights_,
                            means_init=fitted.means_, precisions_init=fitted.precisions_,
                            random_state=seed).fit(values)
+
+
+def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
+    """The searched mixture; above :data:`SEARCH_MAX_N` rows the search runs on
+    a random subsample of that many and one EM run on all rows finishes it
+    (as mclust initializes large data sets on a subset)."""
+    n = values.shape[0]
+    if n <= SEARCH_MAX_N:
+        return _searched_mixture(values, k, options, seed)
+    rows = np.sort(np.random.default_rng(seed).choice(n, SEARCH_MAX_N, replace=False))
+    return _started_mixture(values, _searched_mixture(values[rows], k, options, seed),
+                            options, seed)
+
+
+def _merged_mixture(values: np.ndarray, larger: Any, options: dict, seed: int) -> Any | None:
+    """The best mixture of one component fewer than ``larger`` started from
+    its partition with two components merged: every pair is tried on at most
+    :data:`MERGE_SCREEN_N` rows, and one EM run on all rows finishes the best."""
+    from sklearn.mixture import GaussianMixture
+
+    n, k = values.shape[0], larger.n_components - 1
+    sub = values
+    if n > MERGE_SCREEN_N:
+        sub = values[np.sort(np.random.default_rng(seed).choice(n, MERGE_SCREEN_N,
+                                                                 replace=False))]
+    labels = larger.predict(sub)
+    best = None
+    for a, b in itertools.combinations(range(k + 1), 2):
+        merged = np.where(labels == b, a, labels)
+        merged = merged - (merged > b)
+        if np.bincount(merged, minlength=k).min() < 2:
+            continue
+        start = _partition_start(sub, merged, k, options["covariance_type"],
+                                 options["reg_covar"])
+        fitted = GaussianMixture(k, covariance_type=options["covariance_type"],
+                                 reg_covar=options["reg_covar"], random_state=seed,
+                                 **start).fit(sub)
+        if best is None or fitted.lower_bound_ > best.lower_bound_:
+            best = fitted
+    if best is None or n <= MERGE_SCREEN_N:
+        return best
+    return _started_mixture(values, best, options, seed)
+
+
+def merge_down(values: np.ndarray, ks: list[int], fits: list[tuple], seeds: list[int],
+               options: dict) -> list[tuple]:
+    """Improve the ``gmm`` reference fits from the largest k down: the fit for
+    k is replaced by the best merge of two components of the fit for k + 1
+    when that reaches a lower BIC.
+
+    ``fits`` holds ``fit_partition``'s (partition, labels, BIC) for each k of
+    ``ks``. Random starts can miss the optimum of a k while finding that of
+    k + 1: on four subgroups (40/30/20/10 %) on the corners of a square,
+    3 of 10 data sets (n = 5,000) had a k = 4 search 1,500-1,800 BIC above
+    EM started from the planted subgroups, and the criterion preferred
+    k = 5; merging two components of the k = 5 fit reached that optimum.
+    """
+    fits = list(fits)
+    with _quiet():
+        for i in range(len(ks) - 2, -1, -1):
+            if ks[i + 1] != ks[i] + 1:
+                continue
+            model = _merged_mixture(values, fits[i + 1][0].model, options, seeds[i])
+            if model is None:
+                continue
+            bic = float(model.bic(values))
+            if bic < fits[i][2]:
+                part = Partition("gmm", ks[i], model, model.means_, None)
+                fits[i] = (part, part.predict(values), bic)
+    return fits
 
 
 def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, options: dict,
@@ -275,7 +352,7 @@ def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, opt
     with _quiet():
         if method == "gmm":
             model = (_best_mixture(values, int(k), options, seed) if start is None  # type: ignore[arg-type]
-                     else _started_mixture(values, start, options, seed))
+                     else _started_mixture(values, start.model, options, seed))
             bic = float(model.bic(values))
             part = Partition(method, k, model, model.means_, None)
         elif method == "kmeans":
