@@ -184,7 +184,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     still use every patient, except Ward's linkage and HDBSCAN, whose memory
     or time grows as n²: they are fitted on the anchors and the other
     patients assigned by :meth:`predict`. Measured (d = 30, 50 resamples,
-    one core): 297 s and 188 MB at n = 100,000 for ``gmm``, 13 s and 188 MB
+    one core): 72 s and 166 MB at n = 100,000 for ``gmm``, 11 s and 165 MB
     for ``kmeans`` (``benchmarks/bench_cluster.py``).
 
     **Multiple imputation.** ``fit`` accepts a list of m imputed frames of
@@ -203,8 +203,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     the same patients with other imputed values, is fitted with that
     covariance by one EM run (``kmeans``: one Lloyd run) from frame 0's model
     of the same k. For ``gmm`` at m = 5 and k = 2-8 that is 21 searches and
-    28 single runs instead of 105 searches (n = 20,000, one process: 20 s
-    instead of 89 s).
+    28 single runs instead of 105 searches (the pSS cohort's molecular
+    block, n = 20,000, one process: the reference fits took 22 s, merges
+    included, instead of 89 s; the whole fit 59 s instead of 127 s).
 
     **Missing values.** ``fit`` also accepts one frame with missing values
     (NaN; missing at random). It then fits a Gaussian mixture to the
@@ -223,11 +224,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     random mixtures (k = 2-5, sizes 10-45 %, 3-6 informative features of
     10 or 30, n = 500-1,000, 4 centres with shifts corrected by ComBat, 15 %
     MCAR; 20 resamples; ``benchmarks/bench_mixtures.py``, full suite): the
-    planted k in 23 of 24 from the missing values imputed here (the miss:
-    6 for 5), 24 of 24 on the same data complete, 17 of 24 after
-    ``iterative`` imputation (every miss below), 4 of 24 for
-    ``IterativeImputer`` and ``GaussianMixture`` with k by BIC. Mean ARI
-    0.84, 0.93, 0.75 and 0.46.
+    planted k in 24 of 24 from the missing values imputed here, 24 of 24
+    on the same data complete, 17 of 24 after ``iterative`` imputation
+    (every miss below), 4 of 24 for ``IterativeImputer`` and
+    ``GaussianMixture`` with k by BIC. Mean ARI 0.84, 0.93, 0.76 and 0.46.
 
     **New patients.** :meth:`predict` and :meth:`predict_proba` reduce the
     new data with the fitted standardization and projection and apply the

@@ -90,8 +90,8 @@ class SchemaImputer(TransformerMixin, BaseEstimator):
       patient's imputed values are pulled between subgroups and the
       subgroups blur (on 24 random mixtures with 15 % of values missing,
       consensus clustering found the planted number of subgroups in 17 after
-      ``iterative`` imputation, 23 from this engine's draws, 24 on the
-      complete data, with mean ARI 0.75, 0.84 and 0.93;
+      ``iterative`` imputation, 24 from this engine's draws, 24 on the
+      complete data, with mean ARI 0.76, 0.84 and 0.93;
       ``benchmarks/bench_mixtures.py``; see
       :class:`ConsensusClustering <stratify.cluster.ConsensusClustering>`,
       which uses it on data with missing values).
