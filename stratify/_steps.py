@@ -395,11 +395,8 @@ def _load_native_libraries() -> None:
 def _check_settings(config: dict[str, Any]) -> None:
     """Settings of the workflow itself, checked before any step runs (the steps'
     estimators check their own parameters when they are fitted)."""
-    threads = config["threads"]
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or threads < 0):
-        raise ValueError("The 'threads' setting must be an integer >= 0 (0: the libraries' "
-                         f"defaults). Got {threads!r} instead.")
+    if config["threads"] is not None:
+        _check_integer(config["threads"], "threads", 0, " (0: the libraries' defaults)")
     rule = config["replicate"]["center_correction"]
     if rule not in ("reference", "fitted"):
         raise ValueError("The 'replicate.center_correction' setting must be 'reference' or "
@@ -408,10 +405,13 @@ def _check_settings(config: dict[str, Any]) -> None:
     if missing not in ("mixture", "imputed"):
         raise ValueError("The 'cluster.missing' setting must be 'mixture' or 'imputed'. "
                          f"Got {missing!r} instead.")
-    m = config["cluster"]["n_imputations"]
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
-        raise ValueError("The 'cluster.n_imputations' setting must be an integer >= 1. "
-                         f"Got {m!r} instead.")
+    _check_integer(config["cluster"]["n_imputations"], "cluster.n_imputations", 1)
+
+
+def _check_integer(value: Any, name: str, minimum: int, meaning: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"The '{name}' setting must be an integer >= {minimum}{meaning}. "
+                         f"Got {value!r} instead.")
 
 
 def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:

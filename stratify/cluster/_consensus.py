@@ -652,8 +652,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
             models, labels, _ = rows[0]
             return [(models, labels, np.nan, np.nan)]
         reg = self.reg_covar_
+        # gmm's structure is chosen by BIC: only its ICL is reported
+        scored = [fit_type] if self.method == "gmm" else types
         icl = {t: [float(np.mean([classification_bic(z, labels, t, reg) for z in reduced]))
-                   for _, labels, _ in rows] for t in types}
+                   for _, labels, _ in rows] for t in scored}
         chosen = fit_type if self.method == "gmm" else min(types, key=lambda t: min(icl[t]))
         self.covariance_type_ = chosen
         return [(models, labels, bic, icl[chosen][i])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import numpy as np
@@ -245,15 +245,22 @@ def _searched_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> A
     from sklearn.cluster import KMeans
     from sklearn.mixture import GaussianMixture
 
-    covariance, reg = options["covariance_type"], options["reg_covar"]
-    seeded = GaussianMixture(k, covariance_type=covariance, reg_covar=reg,
-                             n_init=options["n_init"], init_params="k-means++",
-                             random_state=seed).fit(values)
+    seeded = GaussianMixture(k, covariance_type=options["covariance_type"],
+                             reg_covar=options["reg_covar"], n_init=options["n_init"],
+                             init_params="k-means++", random_state=seed).fit(values)
     lloyd = KMeans(k, n_init=options["n_init"], random_state=seed).fit(values)
-    start = _partition_start(values, lloyd.labels_, k, covariance, reg)
-    from_lloyd = GaussianMixture(k, covariance_type=covariance, reg_covar=reg,
-                                 random_state=seed, **start).fit(values)
+    from_lloyd = _mixture_from_partition(values, lloyd.labels_, k, options, seed)
     return from_lloyd if from_lloyd.lower_bound_ > seeded.lower_bound_ else seeded
+
+
+def _mixture_from_partition(values: np.ndarray, labels: np.ndarray, k: int, options: dict,
+                            seed: int) -> Any:
+    """One EM run from a hard partition's weights, means and covariances."""
+    from sklearn.mixture import GaussianMixture
+
+    covariance, reg = options["covariance_type"], options["reg_covar"]
+    return GaussianMixture(k, covariance_type=covariance, reg_covar=reg, random_state=seed,
+                           **_partition_start(values, labels, k, covariance, reg)).fit(values)
 
 
 def _started_mixture(values: np.ndarray, fitted: Any, options: dict, seed: int) -> Any:
@@ -266,46 +273,45 @@ def _started_mixture(values: np.ndarray, fitted: Any, options: dict, seed: int) 
                            random_state=seed).fit(values)
 
 
+def _finished_on_all(values: np.ndarray, limit: int, fit: Callable[[np.ndarray], Any],
+                     options: dict, seed: int) -> Any:
+    """``fit(values)``; above ``limit`` rows, ``fit`` on a random ``limit`` of
+    them, then one EM run on all rows from the mixture it returns (if any)."""
+    n = values.shape[0]
+    if n <= limit:
+        return fit(values)
+    fitted = fit(values[np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))])
+    return None if fitted is None else _started_mixture(values, fitted, options, seed)
+
+
 def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
     """The searched mixture; above :data:`SEARCH_MAX_N` rows the search runs on
     a random subsample of that many and one EM run on all rows finishes it
     (as mclust initializes large data sets on a subset)."""
-    n = values.shape[0]
-    if n <= SEARCH_MAX_N:
-        return _searched_mixture(values, k, options, seed)
-    rows = np.sort(np.random.default_rng(seed).choice(n, SEARCH_MAX_N, replace=False))
-    return _started_mixture(values, _searched_mixture(values[rows], k, options, seed),
-                            options, seed)
+    return _finished_on_all(values, SEARCH_MAX_N,
+                            lambda rows: _searched_mixture(rows, k, options, seed), options, seed)
 
 
 def _merged_mixture(values: np.ndarray, larger: Any, options: dict, seed: int) -> Any | None:
     """The best mixture of one component fewer than ``larger`` started from
     its partition with two components merged: every pair is tried on at most
     :data:`MERGE_SCREEN_N` rows, and one EM run on all rows finishes the best."""
-    from sklearn.mixture import GaussianMixture
+    k = larger.n_components - 1
 
-    n, k = values.shape[0], larger.n_components - 1
-    sub = values
-    if n > MERGE_SCREEN_N:
-        sub = values[np.sort(np.random.default_rng(seed).choice(n, MERGE_SCREEN_N,
-                                                                 replace=False))]
-    labels = larger.predict(sub)
-    best = None
-    for a, b in itertools.combinations(range(k + 1), 2):
-        merged = np.where(labels == b, a, labels)
-        merged = merged - (merged > b)
-        if np.bincount(merged, minlength=k).min() < 2:
-            continue
-        start = _partition_start(sub, merged, k, options["covariance_type"],
-                                 options["reg_covar"])
-        fitted = GaussianMixture(k, covariance_type=options["covariance_type"],
-                                 reg_covar=options["reg_covar"], random_state=seed,
-                                 **start).fit(sub)
-        if best is None or fitted.lower_bound_ > best.lower_bound_:
-            best = fitted
-    if best is None or n <= MERGE_SCREEN_N:
+    def best_merge(sub: np.ndarray) -> Any | None:
+        labels = larger.predict(sub)
+        best = None
+        for a, b in itertools.combinations(range(k + 1), 2):
+            merged = np.where(labels == b, a, labels)
+            merged = merged - (merged > b)
+            if np.bincount(merged, minlength=k).min() < 2:
+                continue
+            fitted = _mixture_from_partition(sub, merged, k, options, seed)
+            if best is None or fitted.lower_bound_ > best.lower_bound_:
+                best = fitted
         return best
-    return _started_mixture(values, best, options, seed)
+
+    return _finished_on_all(values, MERGE_SCREEN_N, best_merge, options, seed)
 
 
 def merge_down(values: np.ndarray, ks: list[int], fits: list[tuple], seeds: list[int],
