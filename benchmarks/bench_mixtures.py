@@ -26,6 +26,14 @@ Every method starts from the same ComBat-corrected frame
     ``GaussianMixture`` (full covariances, 5 starts) for every k and the k of
     lowest BIC. The time and memory ratios are against it.
 
+The full suite also runs ``mixtures_own_covariance``
+(:func:`make_own_covariance_mixture`): complete data whose subgroups each
+have their own covariance (a random rotation of the informative features
+and SDs of 0.5-1.5 along its axes, subgroup means at least 3.15 SDs apart),
+otherwise drawn as above without centres; ``stratify`` against ``plain``.
+It measures the limit of choosing k by BIC when the shared ("tied")
+covariance is cheaper than one per subgroup but does not describe them.
+
 Rows: one per mixture and method, with ``k_true``, ``k_chosen``, ``hit``
 (the planted k found) and the ARI against the planted subgroups; the
 summary's headline counts the hits. ``ConsensusClustering`` runs with
@@ -41,9 +49,10 @@ from sklearn.metrics import adjusted_rand_score
 from benchmarks._measure import measure, ratios
 
 SUITES = {"quick": {"per_seed": 1, "methods": ("stratify", "plain")},
-          "full": {"per_seed": 8,
+          "full": {"per_seed": 8, "own_covariance": 8,
                    "methods": ("stratify", "stratify-iterative", "stratify-complete", "plain")}}
-SUITE_NOTES = {"quick": "one mixture, stratify and the plain version only."}
+SUITE_NOTES = {"quick": "one mixture, stratify and the plain version only; no "
+                        "own-covariance mixtures."}
 K_RANGE = range(2, 9)
 MISSING = 0.15
 N_RESAMPLES = 20
@@ -80,6 +89,37 @@ def make_mixture(index: int) -> dict:
     return {"k": k, "n": n, "d": d, "informative": informative, "y": y,
             "missing": pd.DataFrame(incomplete, index=index_, columns=columns).join(centres_),
             "complete": pd.DataFrame(X, index=index_, columns=columns).join(centres_)}
+
+
+def make_own_covariance_mixture(index: int) -> dict:
+    """Own-covariance mixture number ``index`` (complete, no centres): the
+    frame, the planted labels and their number."""
+    rng = np.random.default_rng(1000 + index)
+    k = int(rng.integers(2, 6))
+    n = int(rng.choice([500, 750, 1000]))
+    d = int(rng.choice([10, 30]))
+    informative = int(rng.integers(3, 7))
+    while True:
+        weights = rng.dirichlet(np.full(k, 2.0))
+        if weights.min() >= 0.10 and (k == 2 or weights.max() <= 0.45):
+            break
+    separation = 3.5
+    while True:
+        centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
+        if gaps.min() > 0.9 * separation:
+            break
+    y = rng.choice(k, size=n, p=weights)
+    X = rng.normal(size=(n, d))
+    for j in range(k):
+        rotation, _ = np.linalg.qr(rng.normal(size=(informative, informative)))
+        shape = rotation * rng.uniform(0.5, 1.5, size=informative)
+        X[y == j, :informative] = X[y == j, :informative] @ shape.T
+    X[:, :informative] += centres[y]
+    X = X * rng.uniform(0.5, 5, size=d)
+    index_ = pd.Index([f"P{i:04d}" for i in range(n)], name="patient_id")
+    return {"k": k, "n": n, "d": d, "informative": informative, "y": y,
+            "complete": pd.DataFrame(X, index=index_, columns=[f"f{j}" for j in range(d)])}
 
 
 def _corrected(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,4 +179,20 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict]:
         if "plain" in measured:
             for row in rows[-len(config["methods"]):]:
                 row.update(ratios(*measured[row["method"]], *measured["plain"]))
+    for index in range(8 * seed, 8 * seed + config.get("own_covariance", 0)):
+        mix = make_own_covariance_mixture(index)
+        measured = {}
+        for method in ("stratify", "plain"):
+            (labels, k), seconds, peak = measure(
+                plain if method == "plain" else _stratify, mix["complete"], seed)
+            measured[method] = (seconds, peak)
+            rows.append({
+                "task": "mixtures_own_covariance", "method": method,
+                "dataset": f"own-covariance-{index} k={mix['k']} d={mix['d']}", "n": mix["n"],
+                "seed": seed, "k_true": mix["k"], "k_chosen": k, "hit": int(k == mix["k"]),
+                "ari": float(adjusted_rand_score(mix["y"], labels)),
+                "seconds": seconds, "peak_memory_mb": peak,
+            })
+        for row in rows[-2:]:
+            row.update(ratios(*measured[row["method"]], *measured["plain"]))
     return rows

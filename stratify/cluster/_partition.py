@@ -38,8 +38,11 @@ RESAMPLE_N_INIT = 2
 # search is what costs (n_init EM runs from k-means++ and n_init k-means).
 SEARCH_MAX_N = 10_000
 # Merging two components of the k + 1 fit gives k(k + 1) / 2 starts for k;
-# they are compared on at most this many patients.
+# they are compared on at most this many patients, after this many EM
+# iterations each (short runs screen the starts, one long run finishes the
+# best: the "em-EM" strategy of Biernacki, Celeux and Govaert 2003).
 MERGE_SCREEN_N = 2_000
+MERGE_SCREEN_ITER = 5
 
 
 @contextlib.contextmanager
@@ -254,12 +257,14 @@ def _searched_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> A
 
 
 def _mixture_from_partition(values: np.ndarray, labels: np.ndarray, k: int, options: dict,
-                            seed: int) -> Any:
-    """One EM run from a hard partition's weights, means and covariances."""
+                            seed: int, max_iter: int = 100) -> Any:
+    """One EM run (of at most ``max_iter`` iterations) from a hard partition's
+    weights, means and covariances."""
     from sklearn.mixture import GaussianMixture
 
     covariance, reg = options["covariance_type"], options["reg_covar"]
     return GaussianMixture(k, covariance_type=covariance, reg_covar=reg, random_state=seed,
+                           max_iter=max_iter,
                            **_partition_start(values, labels, k, covariance, reg)).fit(values)
 
 
@@ -294,8 +299,10 @@ def _best_mixture(values: np.ndarray, k: int, options: dict, seed: int) -> Any:
 
 def _merged_mixture(values: np.ndarray, larger: Any, options: dict, seed: int) -> Any | None:
     """The best mixture of one component fewer than ``larger`` started from
-    its partition with two components merged: every pair is tried on at most
-    :data:`MERGE_SCREEN_N` rows, and one EM run on all rows finishes the best."""
+    its partition with two components merged: every pair is screened by
+    :data:`MERGE_SCREEN_ITER` EM iterations on at most :data:`MERGE_SCREEN_N`
+    rows, EM from the best continues to convergence there, and one EM run on all
+    rows finishes it."""
     k = larger.n_components - 1
 
     def best_merge(sub: np.ndarray) -> Any | None:
@@ -306,10 +313,13 @@ def _merged_mixture(values: np.ndarray, larger: Any, options: dict, seed: int) -
             merged = merged - (merged > b)
             if np.bincount(merged, minlength=k).min() < 2:
                 continue
-            fitted = _mixture_from_partition(sub, merged, k, options, seed)
+            fitted = _mixture_from_partition(sub, merged, k, options, seed,
+                                             max_iter=MERGE_SCREEN_ITER)
             if best is None or fitted.lower_bound_ > best.lower_bound_:
                 best = fitted
-        return best
+        if best is None or best.converged_:
+            return best
+        return _started_mixture(sub, best, options, seed)
 
     return _finished_on_all(values, MERGE_SCREEN_N, best_merge, options, seed)
 

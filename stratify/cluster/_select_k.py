@@ -42,8 +42,11 @@ def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
     """ICL-BIC of a hard partition under one Gaussian per cluster (lower is better).
 
     ``covariance`` is one of :data:`COVARIANCE_TYPES`, with the parameters
-    counted as scikit-learn's ``GaussianMixture.bic`` counts them.
+    counted as scikit-learn's ``GaussianMixture.bic`` counts them. Patients
+    labelled ``-1`` (noise) are left out: the score is that of the others.
     """
+    clustered = labels >= 0
+    values, labels = values[clustered], labels[clustered]
     n, d = values.shape
     clusters, labels = np.unique(labels, return_inverse=True)
     k = clusters.size

@@ -159,6 +159,16 @@ def test_mixture_hits_are_counted_per_method():
     assert h["stratify"]["ari"] == pytest.approx(0.7) and h["plain"]["hits"] == 1
     text = runner.headline_markdown(rows)
     assert "stratify 2 of 3 (mean ARI 0.70, 5× the time of plain); plain 1 of 3" in text
+    assert "own covariance" not in text
+    # the own-covariance mixtures are counted apart
+    own = rows.assign(task="mixtures_own_covariance", hit=[0, 0, 1, 1, 1, 1])
+    h = runner.headline(pd.concat([rows, own]))
+    assert h["mixtures_k"]["stratify"]["hits"] == 2
+    assert h["mixtures_own_covariance"]["stratify"]["hits"] == 1
+    assert h["mixtures_own_covariance"]["plain"]["hits"] == 3
+    text = runner.headline_markdown(pd.concat([rows, own]))
+    assert ("whose subgroups each have their own covariance (complete data) (planted k "
+            "found): stratify 1 of 3") in text
 
 
 def test_summary_is_rendered_again_with_the_run_s_own_metadata(tmp_path):

@@ -84,6 +84,30 @@ def test_merging_down_finds_the_optimum_that_the_k_fit_missed():
     assert merge_down(X, [4, 6], [missed, five], [0, 1], OPTIONS)[0] is missed
 
 
+def test_merge_candidates_are_screened_by_short_runs_and_the_best_is_finished(monkeypatch):
+    from stratify.cluster import _partition
+
+    X, y = _square()
+    optimum = _started(X, y, 4)
+    five = _started(X, np.where((y == 0) & (X[:, 0] + X[:, 1] < 0), 4, y), 5)
+    runs = []
+    original = _partition._mixture_from_partition
+
+    def spy(values, labels, k, options, seed, max_iter=100):
+        runs.append(max_iter)
+        return original(values, labels, k, options, seed, max_iter=max_iter)
+
+    monkeypatch.setattr(_partition, "_mixture_from_partition", spy)
+    monkeypatch.setattr(_partition, "MERGE_SCREEN_ITER", 1)
+    missed = (None, None, np.inf)
+    fits = _partition.merge_down(X, [4, 5], [missed, five], [0, 1], OPTIONS)
+    # every pair of the 5 components is a candidate, each run for one iteration
+    assert runs == [1] * 10
+    # one iteration from the best merge is not converged: EM continues from it
+    assert fits[0][0].model.converged_
+    assert fits[0][2] == pytest.approx(optimum[2], abs=1.0)
+
+
 def test_above_the_search_size_starts_are_searched_on_a_subsample(monkeypatch):
     from stratify.cluster import _partition
 

@@ -62,6 +62,18 @@ def test_classification_bic_matches_the_mixture_bic_on_separated_clusters(partit
         mixture.bic(spread), rel=1e-4)
 
 
+def test_classification_bic_leaves_noise_patients_out(partition):
+    # HDBSCAN labels noise -1: it is not a cluster and its patients are not scored
+    values, labels = partition
+    noisy = labels.copy()
+    noisy[:7] = -1
+    kept = noisy >= 0
+    assert classification_bic(values, noisy, "full", 0.01) == pytest.approx(
+        classification_bic(values[kept], noisy[kept], "full", 0.01))
+    assert classification_bic(values, noisy, "full", 0.01) != pytest.approx(
+        classification_bic(values, np.where(kept, noisy, 3), "full", 0.01))
+
+
 def _scores(criterion, stability):
     return pd.DataFrame({"criterion": criterion, "stability_min": stability},
                         index=pd.Index([2, 3, 4, 5], name="k"))
