@@ -58,10 +58,11 @@ MISSING = 0.15
 N_RESAMPLES = 20
 
 
-def make_mixture(index: int) -> dict:
-    """Mixture number ``index``: the frame with missing values and a ``center``
-    column, the same frame complete, the planted labels and their number."""
-    rng = np.random.default_rng(index)
+def _design(rng: np.random.Generator, separation: float
+            ) -> tuple[int, int, int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """k, n, d, the number of informative features, the planted labels, the
+    subgroup centres (at least 0.9 x ``separation`` apart) and standard normal
+    noise (n, d), drawn in that order."""
     k = int(rng.integers(2, 6))
     n = int(rng.choice([500, 750, 1000]))
     d = int(rng.choice([10, 30]))
@@ -70,21 +71,31 @@ def make_mixture(index: int) -> dict:
         weights = rng.dirichlet(np.full(k, 2.0))
         if weights.min() >= 0.10 and (k == 2 or weights.max() <= 0.45):
             break
-    separation = 3.0
     while True:
         centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
         gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
         if gaps.min() > 0.9 * separation:
             break
     y = rng.choice(k, size=n, p=weights)
-    X = rng.normal(size=(n, d))
+    return k, n, d, informative, y, centres, rng.normal(size=(n, d))
+
+
+def _patients(n: int) -> pd.Index:
+    return pd.Index([f"P{i:04d}" for i in range(n)], name="patient_id")
+
+
+def make_mixture(index: int) -> dict:
+    """Mixture number ``index``: the frame with missing values and a ``center``
+    column, the same frame complete, the planted labels and their number."""
+    rng = np.random.default_rng(index)
+    k, n, d, informative, y, centres, X = _design(rng, separation=3.0)
     X[:, :informative] += centres[y]
     centre = rng.integers(0, 4, size=n)
     X += rng.normal(0, 0.5, size=(4, d))[centre]
     X = X * rng.uniform(0.5, 5, size=d) + rng.normal(0, 10, size=d)
     incomplete = np.where(rng.random(X.shape) < MISSING, np.nan, X)
     columns = [f"f{j}" for j in range(d)]
-    index_ = pd.Index([f"P{i:04d}" for i in range(n)], name="patient_id")
+    index_ = _patients(n)
     centres_ = pd.Series([f"C{c}" for c in centre], index=index_, name="center")
     return {"k": k, "n": n, "d": d, "informative": informative, "y": y,
             "missing": pd.DataFrame(incomplete, index=index_, columns=columns).join(centres_),
@@ -95,31 +106,15 @@ def make_own_covariance_mixture(index: int) -> dict:
     """Own-covariance mixture number ``index`` (complete, no centres): the
     frame, the planted labels and their number."""
     rng = np.random.default_rng(1000 + index)
-    k = int(rng.integers(2, 6))
-    n = int(rng.choice([500, 750, 1000]))
-    d = int(rng.choice([10, 30]))
-    informative = int(rng.integers(3, 7))
-    while True:
-        weights = rng.dirichlet(np.full(k, 2.0))
-        if weights.min() >= 0.10 and (k == 2 or weights.max() <= 0.45):
-            break
-    separation = 3.5
-    while True:
-        centres = rng.normal(size=(k, informative)) * separation / np.sqrt(2)
-        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
-        if gaps.min() > 0.9 * separation:
-            break
-    y = rng.choice(k, size=n, p=weights)
-    X = rng.normal(size=(n, d))
+    k, n, d, informative, y, centres, X = _design(rng, separation=3.5)
     for j in range(k):
         rotation, _ = np.linalg.qr(rng.normal(size=(informative, informative)))
         shape = rotation * rng.uniform(0.5, 1.5, size=informative)
         X[y == j, :informative] = X[y == j, :informative] @ shape.T
     X[:, :informative] += centres[y]
     X = X * rng.uniform(0.5, 5, size=d)
-    index_ = pd.Index([f"P{i:04d}" for i in range(n)], name="patient_id")
     return {"k": k, "n": n, "d": d, "informative": informative, "y": y,
-            "complete": pd.DataFrame(X, index=index_, columns=[f"f{j}" for j in range(d)])}
+            "complete": pd.DataFrame(X, index=_patients(n), columns=[f"f{j}" for j in range(d)])}
 
 
 def _corrected(frame: pd.DataFrame) -> pd.DataFrame:

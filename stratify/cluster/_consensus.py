@@ -185,7 +185,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     still use every patient, except Ward's linkage and HDBSCAN, whose memory
     or time grows as n²: they are fitted on the anchors and the other
     patients assigned by :meth:`predict`. Measured (d = 30, 50 resamples,
-    one core): 72 s and 166 MB at n = 100,000 for ``gmm``, 11 s and 165 MB
+    one core): 55 s and 166 MB at n = 100,000 for ``gmm``, 10 s and 166 MB
     for ``kmeans`` (``benchmarks/bench_cluster.py``).
 
     **Multiple imputation.** ``fit`` accepts a list of m imputed frames of
