@@ -148,46 +148,42 @@ def plain(X: pd.DataFrame, seed: int) -> tuple[np.ndarray, int]:
     return best.predict(Z), int(best.n_components)
 
 
+def _measured(task: str, dataset: str, mix: dict, seed: int, calls: dict[str, tuple]
+              ) -> list[dict]:
+    """One row per method of ``calls`` (method: (function, *arguments)), each
+    call measured alone; time and memory ratios against ``plain`` when it ran."""
+    rows, measured = [], {}
+    for method, (function, *arguments) in calls.items():
+        (labels, k), seconds, peak = measure(function, *arguments)
+        measured[method] = (seconds, peak)
+        rows.append({
+            "task": task, "method": method,
+            "dataset": f"{dataset} k={mix['k']} d={mix['d']}", "n": mix["n"],
+            "seed": seed, "k_true": mix["k"], "k_chosen": k, "hit": int(k == mix["k"]),
+            "ari": float(adjusted_rand_score(mix["y"], labels)),
+            "seconds": seconds, "peak_memory_mb": peak,
+        })
+    if "plain" in measured:
+        for row in rows:
+            row.update(ratios(*measured[row["method"]], *measured["plain"]))
+    return rows
+
+
 def run(suite: str = "quick", seed: int = 0) -> list[dict]:
     config = SUITES[suite]
     rows = []
     for index in range(8 * seed, 8 * seed + config["per_seed"]):
         mix = make_mixture(index)
         incomplete = _corrected(mix["missing"])
-        measured = {}
-        for method in config["methods"]:
-            if method == "plain":
-                result = measure(plain, incomplete, seed)
-            elif method == "stratify-complete":
-                result = measure(_stratify, _corrected(mix["complete"]), seed)
-            else:
-                result = measure(_stratify, incomplete, seed, method == "stratify-iterative")
-            (labels, k), seconds, peak = result
-            measured[method] = (seconds, peak)
-            rows.append({
-                "task": "mixtures_k", "method": method,
-                "dataset": f"mixture-{index} k={mix['k']} d={mix['d']}", "n": mix["n"],
-                "seed": seed, "k_true": mix["k"], "k_chosen": k, "hit": int(k == mix["k"]),
-                "ari": float(adjusted_rand_score(mix["y"], labels)),
-                "seconds": seconds, "peak_memory_mb": peak,
-            })
-        if "plain" in measured:
-            for row in rows[-len(config["methods"]):]:
-                row.update(ratios(*measured[row["method"]], *measured["plain"]))
+        calls = {method: (plain, incomplete, seed) if method == "plain"
+                 else (_stratify, _corrected(mix["complete"]), seed)
+                 if method == "stratify-complete"
+                 else (_stratify, incomplete, seed, method == "stratify-iterative")
+                 for method in config["methods"]}
+        rows += _measured("mixtures_k", f"mixture-{index}", mix, seed, calls)
     for index in range(8 * seed, 8 * seed + config.get("own_covariance", 0)):
         mix = make_own_covariance_mixture(index)
-        measured = {}
-        for method in ("stratify", "plain"):
-            (labels, k), seconds, peak = measure(
-                plain if method == "plain" else _stratify, mix["complete"], seed)
-            measured[method] = (seconds, peak)
-            rows.append({
-                "task": "mixtures_own_covariance", "method": method,
-                "dataset": f"own-covariance-{index} k={mix['k']} d={mix['d']}", "n": mix["n"],
-                "seed": seed, "k_true": mix["k"], "k_chosen": k, "hit": int(k == mix["k"]),
-                "ari": float(adjusted_rand_score(mix["y"], labels)),
-                "seconds": seconds, "peak_memory_mb": peak,
-            })
-        for row in rows[-2:]:
-            row.update(ratios(*measured[row["method"]], *measured["plain"]))
+        calls = {"stratify": (_stratify, mix["complete"], seed),
+                 "plain": (plain, mix["complete"], seed)}
+        rows += _measured("mixtures_own_covariance", f"own-covariance-{index}", mix, seed, calls)
     return rows

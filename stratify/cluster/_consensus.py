@@ -106,10 +106,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
        is replaced by the best EM started from the fit for k + 1 with two
        components merged (every pair screened by 5 EM iterations on at
        most 2,000 patients, the best run to convergence) when that has the
-       lower BIC. Random starts miss the optimum of some
-       k while finding that of k + 1, and the criterion then passes over the
-       planted k (four subgroups on the corners of a square, n = 5,000:
-       k = 4 in 7 of 10 data sets without the merges, 10 of 10 with). From
+       lower BIC. Random starts miss the optimum of some k while finding
+       that of k + 1, and the criterion then passes over the planted k
+       (four subgroups on the corners of a square, n = 5,000: k = 4 in 7 of
+       10 data sets without the merges, 10 of 10 with). From
        the fit, the BIC (``gmm``) or ICL (the others; see the rule) on all
        patients, and the silhouette on the anchor patients (below) in the
        reduced space. Covariances are floored (``reg_covar_``) at the
