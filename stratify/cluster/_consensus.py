@@ -120,13 +120,14 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
        criterion rewards such components.
     3. **Resample**: ``n_resamples`` times, draw ``subsample`` of the
        (anchor) patients without replacement, with every component, and
-       cluster them for every k (two starts per fit: with a single start a fit
-       often misses a small subgroup, which would count against the true k
-       as instability; ``gmm`` starts EM from k-means partitions, because
-       from k-means++ seeds a shared covariance absorbs the gap between
-       subgroups: on a 2-subgroup mixture such fits agreed with the planted
-       subgroups at ARI 0.49 against 0.93). Each resample has its
-       own seed from :func:`stratify.parallel.spawn_seeds` and runs through
+       cluster them for every k (four starts per fit: with fewer, a fit
+       often misses a small subgroup or one with its own covariance, which
+       would count against the true k as instability; ``gmm`` starts EM
+       from k-means partitions, because from k-means++ seeds a shared
+       covariance absorbs the gap between subgroups: on a 2-subgroup
+       mixture such fits agreed with the planted subgroups at ARI 0.49
+       against 0.93). Each resample has its own seed from
+       :func:`stratify.parallel.spawn_seeds` and runs through
        :func:`stratify.parallel.run`, so labels are identical for any
        ``n_jobs`` and backend.
     4. **Consensus statistics per k**: the consensus matrix (share of the
@@ -185,7 +186,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     still use every patient, except Ward's linkage and HDBSCAN, whose memory
     or time grows as n²: they are fitted on the anchors and the other
     patients assigned by :meth:`predict`. Measured (d = 30, 50 resamples,
-    one core): 55 s and 166 MB at n = 100,000 for ``gmm``, 10 s and 166 MB
+    one core): 31 s and 166 MB at n = 100,000 for ``gmm``, 6 s and 166 MB
     for ``kmeans`` (``benchmarks/bench_cluster.py``).
 
     **Multiple imputation.** ``fit`` accepts a list of m imputed frames of
@@ -226,8 +227,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     10 or 30, n = 500-1,000, 4 centres with shifts corrected by ComBat, 15 %
     MCAR; 20 resamples; ``benchmarks/bench_mixtures.py``, full suite): the
     planted k in 24 of 24 from the missing values imputed here, 24 of 24
-    on the same data complete, 17 of 24 after ``iterative`` imputation
-    (every miss below), 4 of 24 for ``IterativeImputer`` and
+    on the same data complete, 18 of 24 after ``iterative`` imputation
+    (every miss but one below), 4 of 24 for ``IterativeImputer`` and
     ``GaussianMixture`` with k by BIC. Mean ARI 0.84, 0.93, 0.76 and 0.46.
 
     **New patients.** :meth:`predict` and :meth:`predict_proba` reduce the

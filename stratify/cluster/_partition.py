@@ -32,9 +32,12 @@ REG_COVAR = 1e-3
 MAX_REG_COVAR = 0.1
 # Four starts per resample fit: with fewer, a fit often misses a small subgroup or
 # one of subgroups with their own covariances (a local optimum), which counts
-# against the true k as instability. Measured (20 resamples): with 2 starts 12 of
-# 16 own-covariance mixtures, with 4 starts 13 (the missed subgroup of mixture 6
-# was reproduced with Jaccard 0.56 < 0.6); resampling costs 25-30 % more.
+# against the true k as instability. Measured (bench_mixtures, full suite, 20
+# resamples): a planted subgroup of own-covariance mixture 6 was reproduced with
+# Jaccard 0.56 < 0.6 with 2 starts (k = 3 chosen for 4), 0.6 or more with 4; the
+# spurious fourth cluster of mixture 8 rose from 0.57 to 0.65 (k = 4 for 3): 20 of
+# 24 either way; random mixtures after iterative imputation 18 of 24 (was 17).
+# The whole fit costs 25-40 % more.
 RESAMPLE_N_INIT = 4
 # Above this many patients the starts of a reference mixture are searched on a
 # subsample of this size and one EM run on all patients finishes the fit: the
