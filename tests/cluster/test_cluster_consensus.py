@@ -1,5 +1,7 @@
 """ConsensusClustering: the rule for k on planted truth, prediction, scale, imputation, checks."""
 
+import warnings
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -55,6 +57,17 @@ def test_kmeans_and_ward_recover_four_unequal_subgroups(method):
     assert model.k_ == 4
     assert adjusted_rand_score(y, model.labels_) > 0.9
     assert model.scores_["bic"].isna().all() and model.scores_["icl"].notna().all()
+
+
+def test_a_choice_at_the_largest_k_warns_that_there_may_be_more_subgroups():
+    X, _ = planted(4, n=800, seed=4)
+    with pytest.warns(UserWarning, match=r"k=3 .* largest k in 'k_range'.*range\(2, 8\)"):
+        narrow = ConsensusClustering(k_range=range(2, 4), n_resamples=10, random_state=0).fit(X)
+    assert narrow.k_ == 3 and narrow.scores_["criterion"].idxmin() == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        wide = ConsensusClustering(k_range=range(2, 7), n_resamples=10, random_state=0).fit(X)
+    assert wide.k_ == 4
 
 
 @pytest.fixture(scope="module")
