@@ -15,6 +15,22 @@ import pandas as pd
 from ..preprocess._checks import _quote, check_numeric_columns, describe_rows
 
 
+def check_not_identity(X: pd.DataFrame, *, who: str) -> None:
+    """Raise when ``X`` holds a column of the schema's identity block
+    (``patient_id``, ``center``): they name patients and centres, and a centre
+    code clustered as a feature makes subgroups of centres."""
+    from ..data._schema import PSS_SCHEMA
+
+    identity = {v.name for v in PSS_SCHEMA.variables if v.block == "identity"}
+    found = [c for c in X.columns if c in identity]
+    if found:
+        raise ValueError(
+            f"{who}: column(s) {_quote(found)} identify patients or centres and are not "
+            "features; leave them out. To remove differences between centres, correct the "
+            "features first with stratify.preprocess.CenterCorrector (it reads the 'center' "
+            "column), then drop the column.")
+
+
 def check_numeric_complete(X: Any, *, who: str, allow_missing: bool = False) -> None:
     """Raise when ``X`` has non-numeric columns or missing/infinite values.
 
@@ -24,6 +40,7 @@ def check_numeric_complete(X: Any, *, who: str, allow_missing: bool = False) -> 
     observed value is not (nothing would place it in a subgroup).
     """
     if isinstance(X, pd.DataFrame):
+        check_not_identity(X, who=who)
         check_numeric_columns(X, X.columns, who=who)
         values = X.astype("float64").to_numpy(dtype=float, na_value=np.nan)
         index, columns = X.index, list(X.columns)

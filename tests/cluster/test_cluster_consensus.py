@@ -242,8 +242,8 @@ def test_missing_values_that_cannot_be_used_are_refused_with_rows_named():
 
 
 def test_text_columns_and_bad_k_range_are_refused():
-    frame = pd.DataFrame({"mol_MX1": np.arange(20.0), "center": ["A", "B"] * 10})
-    with pytest.raises(ValueError, match="'center'"):
+    frame = pd.DataFrame({"mol_MX1": np.arange(20.0), "sex": ["F", "M"] * 10})
+    with pytest.raises(ValueError, match="'sex' hold text"):
         ConsensusClustering().fit(frame)
     X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(ValueError, match="k_range"):
@@ -252,3 +252,11 @@ def test_text_columns_and_bad_k_range_are_refused():
         ConsensusClustering(k_range=[2, 21]).fit(X)
     with pytest.raises(ValueError, match="subsample"):
         ConsensusClustering(k_range=[2, 19]).fit(X)
+
+
+@pytest.mark.parametrize("codes", [["A", "B"], [1, 2]])
+def test_a_centre_column_is_refused_even_when_coded_as_numbers(codes):
+    # a centre code clustered as a feature would make subgroups of centres
+    frame = pd.DataFrame({"mol_MX1": np.arange(20.0), "center": codes * 10})
+    with pytest.raises(ValueError, match="'center' identify .*CenterCorrector"):
+        ConsensusClustering().fit(frame)

@@ -45,6 +45,8 @@ def test_bad_input_is_refused(frame):
     broken.iloc[3, 1] = np.nan
     with pytest.raises(ValueError, match="'b'.*P3.*[Ii]mpute"):
         Embedder().fit(broken)
+    with pytest.raises(ValueError, match="'center' identify"):
+        Embedder().fit(frame.assign(center=1))
 
 
 @pytest.mark.slow
