@@ -555,14 +555,14 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         counts = cosampling(list(self.resample_indices_), anchors.size)
         rows, cdfs = [], {}
         for i, k in enumerate(fit_ks):
-            _, labels, bic, icl = partitions[i]
+            _, labels, bic, icl, frame_labels = partitions[i]
             resample = [lab[i] for lab in self.resample_labels_]
             summary = consensus_summary(consensus_matrix(
                 list(self.resample_indices_), resample, anchors.size, counts))
             found = int(labels.max()) + 1
             cdfs[found if density else k] = summary["cdf"]
-            stability = cluster_stability(labels[anchors], list(self.resample_indices_),
-                                          resample)
+            stability = cluster_stability(frame_labels[:, anchors],
+                                          list(self.resample_indices_), resample)
             sizes = np.bincount(labels[labels >= 0]) if found else np.zeros(1)
             rows.append({
                 "k": found if density else k,
@@ -593,7 +593,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self.consensus_cdf_ = pd.DataFrame(cdfs, index=pd.Index(CDF_GRID, name="consensus"))
         self.consensus_cdf_.columns.name = "k"
 
-        models, labels, _, _ = partitions[self._chosen_index]
+        models, labels, _, _, frame_labels = partitions[self._chosen_index]
         # a component that no patient's pooled label uses is numbered last
         permutation = order_by_size(labels, k=max(model.k or 0 for model in models))
         for model in models:
@@ -602,7 +602,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self.labels_ = np.where(labels >= 0, permutation[np.maximum(labels, 0)], -1)
         self.k_ = int(self.labels_.max()) + 1
         self.consensus_ = self.consensus_matrix()
-        stability = cluster_stability(self.labels_[anchors], list(self.resample_indices_),
+        frame_labels = np.where(frame_labels >= 0,
+                                permutation[np.maximum(frame_labels, 0)], -1)
+        stability = cluster_stability(frame_labels[:, anchors], list(self.resample_indices_),
                                       [lab[self._chosen_index] for lab in self.resample_labels_])
         self.stability_ = pd.Series(stability, index=pd.RangeIndex(self.k_, name="subgroup"),
                                     name="jaccard")
@@ -619,7 +621,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
 
     def _reference_partitions(self, reduced: list[np.ndarray], fit_ks: list[Any],
                               fit_rows: np.ndarray | None, seed: int) -> list[tuple]:
-        """For every k: (models per frame, pooled labels, BIC, ICL).
+        """For every k: (models per frame, pooled labels, BIC, ICL, labels per
+        frame (m, n) with clusters matched to frame 0's).
 
         Sets ``covariance_type_``: for ``gmm`` with ``"auto"``, the covariance
         (full, tied or diagonal) of lowest BIC over k on the first frame; for
@@ -658,30 +661,34 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         for i in range(len(fit_ks)):
             chunk = [by_type[fit_type][i], *rest[i * (m - 1):(i + 1) * (m - 1)]]
             models = [c[0] for c in chunk]
-            labels = self._pool(models, [c[1] for c in chunk], reduced)
-            rows.append((models, labels, float(np.mean([c[2] for c in chunk]))))
+            labels, frame_labels = self._pool(models, [c[1] for c in chunk], reduced)
+            rows.append((models, labels, float(np.mean([c[2] for c in chunk])), frame_labels))
         if self.method == "hdbscan":
             self.covariance_type_ = None
-            models, labels, _ = rows[0]
-            return [(models, labels, np.nan, np.nan)]
+            models, labels, _, frame_labels = rows[0]
+            return [(models, labels, np.nan, np.nan, frame_labels)]
         reg = self.reg_covar_
         # gmm's structure is chosen by BIC: only its ICL is reported
         scored = [fit_type] if self.method == "gmm" else types
         icl = {t: [float(np.mean([classification_bic(z, labels, t, reg) for z in reduced]))
-                   for _, labels, _ in rows] for t in scored}
+                   for _, labels, _, _ in rows] for t in scored}
         chosen = fit_type if self.method == "gmm" else min(types, key=lambda t: min(icl[t]))
         self.covariance_type_ = chosen
-        return [(models, labels, bic, icl[chosen][i])
-                for i, (models, labels, bic) in enumerate(rows)]
+        return [(models, labels, bic, icl[chosen][i], frame_labels)
+                for i, (models, labels, bic, frame_labels) in enumerate(rows)]
 
     def _pool(self, models: list[Partition], labels: list[np.ndarray],
-              reduced: list[np.ndarray]) -> np.ndarray:
-        """Labels of frame 0, or the most probable subgroup over aligned frame models."""
+              reduced: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Labels of frame 0, or the most probable subgroup over aligned frame
+        models; and each frame's labels (m, n), renamed to match frame 0's."""
         if len(models) == 1:
-            return labels[0]
+            return labels[0], labels[0][None, :]
+        aligned = [labels[0]]
         for model, lab in zip(models[1:], labels[1:]):
-            model.relabel(matching_permutation(labels[0], lab, model.k or 0))
-        return np.argmax(self._proba(reduced, models), axis=1)
+            permutation = matching_permutation(labels[0], lab, model.k or 0)
+            model.relabel(permutation)
+            aligned.append(np.where(lab >= 0, permutation[np.maximum(lab, 0)], -1))
+        return np.argmax(self._proba(reduced, models), axis=1), np.array(aligned)
 
     def _proba(self, reduced: list[np.ndarray], models: list[Partition] | None = None
                ) -> np.ndarray:

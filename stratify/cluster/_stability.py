@@ -85,12 +85,21 @@ def cluster_stability(reference: np.ndarray, indices: Sequence[np.ndarray],
     coefficient is kept (Hennig 2007, as in fpc::clusterboot). Resamples that
     drew no member of a cluster do not count for it. Noise (negative labels)
     is never a cluster.
+
+    With multiple imputation ``reference`` is 2-D, one row per imputed frame
+    (clusters matched between frames), and resample r, which clustered frame
+    r mod m, is compared with row r mod m: stability is then a complete-data
+    statistic averaged over the frames, as Rubin's rules pool an estimate.
+    Against one pooled labelling, a patient whose imputed values put it in
+    another subgroup in another frame would count as instability of the
+    subgroup rather than as uncertainty about the patient.
     """
+    reference = np.atleast_2d(reference)
     k = int(reference.max()) + 1 if reference.size and reference.max() >= 0 else 0
     total = np.zeros(k)
     seen = np.zeros(k)
-    for idx, lab in zip(indices, labels):
-        ref = reference[idx]
+    for r, (idx, lab) in enumerate(zip(indices, labels)):
+        ref = reference[r % len(reference)][idx]
         width = int(lab.max()) + 1 if lab.size and lab.max() >= 0 else 0
         sizes_ref = np.bincount(ref[ref >= 0], minlength=k)[:k]
         if width == 0:

@@ -227,6 +227,19 @@ def test_missing_values_are_imputed_from_a_mixture_of_the_observed_values():
     assert complete.imputer_ is None
 
 
+def test_stability_under_heavy_missingness_is_measured_within_each_imputed_frame():
+    # 30 % of values missing: a patient whose informative values were imputed
+    # changes subgroup between draws. Measured: against one pooled labelling
+    # the smallest subgroup's Jaccard was 0.53 and k = 3 was chosen; within
+    # each frame it is 0.86 and the planted 4 are found.
+    X, y = planted(4, n=1000, seed=1)
+    holes = np.random.default_rng(0).random(X.shape) < 0.3
+    model = ConsensusClustering(n_resamples=20, random_state=0).fit(np.where(holes, np.nan, X))
+    assert model.k_ == 4 and model.scores_.loc[4, "stability_min"] > 0.6
+    assert adjusted_rand_score(y, model.labels_) > 0.6
+    assert model.stability_.min() == pytest.approx(model.scores_.loc[4, "stability_min"])
+
+
 def test_missing_values_that_cannot_be_used_are_refused_with_rows_named():
     frame = pd.DataFrame({"mol_MX1": [1.0, np.nan, 2.0, 3.0] * 5,
                           "age": [50, np.nan, np.nan, 70.0] * 5},

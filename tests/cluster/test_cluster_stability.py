@@ -63,3 +63,15 @@ def test_stability_ignores_resamples_without_the_cluster():
     indices = [np.array([0, 1]), np.array([0, 1, 2])]
     labels = [np.array([0, 0]), np.array([0, 0, 1])]
     assert np.allclose(cluster_stability(reference, indices, labels), [1.0, 1.0])
+
+
+def test_stability_over_imputed_frames_compares_each_resample_with_its_frame():
+    # frames 0 and 1 disagree on patient 3 (its imputed values moved it);
+    # resample r clustered frame r mod 2 and reproduced that frame exactly
+    frames = np.array([[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 1]])
+    indices = [np.arange(6), np.arange(6), np.arange(6)]
+    labels = [frames[0], frames[1], frames[0]]
+    assert np.allclose(cluster_stability(frames, indices, labels), [1.0, 1.0])
+    # against frame 0 alone, resample 1 counts patient 3 as a cluster change
+    pooled = cluster_stability(frames[0], indices, labels)
+    assert np.allclose(pooled, [(1 + 3 / 4 + 1) / 3, (1 + 2 / 3 + 1) / 3])
