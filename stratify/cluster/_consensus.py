@@ -205,7 +205,11 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     :func:`align_labels`), and each patient's subgroup is the most probable
     one averaged over the m models and the m frames (HDBSCAN: one model on
     the average of the reduced frames). Criteria and silhouette are averaged
-    over frames. Frame 0 gets the full search (every covariance structure,
+    over frames. A cluster's stability compares resample r with frame
+    ``r mod m``'s reference partition (the one it reproduces given the same
+    imputed values), so that a patient moved between subgroups by its
+    imputed values counts as uncertainty about the patient (``confidence_``),
+    not as instability of the subgroup. Frame 0 gets the full search (every covariance structure,
     ``n_init`` starts); the covariance is chosen there, and each other frame,
     the same patients with other imputed values, is fitted with that
     covariance by one EM run (``kmeans``: one Lloyd run) from frame 0's model
