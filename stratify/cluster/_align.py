@@ -121,3 +121,15 @@ def order_by_size(labels: np.ndarray, k: int = 0) -> np.ndarray:
     permutation = np.empty(k, dtype=np.int64)
     permutation[ranked] = np.arange(k)
     return permutation
+
+
+def rename(labels: np.ndarray, permutation: np.ndarray) -> np.ndarray:
+    """``labels`` with cluster ``c`` renamed ``permutation[c]``; noise (negative
+    labels) stays ``-1``.
+
+    Examples
+    --------
+    >>> rename(np.array([0, 1, -1, 1]), np.array([1, 0])).tolist()
+    [1, 0, -1, 0]
+    """
+    return np.where(labels >= 0, permutation[np.maximum(labels, 0)], -1)

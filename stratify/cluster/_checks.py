@@ -21,7 +21,7 @@ def check_not_identity(X: pd.DataFrame, *, who: str) -> None:
     code clustered as a feature makes subgroups of centres."""
     from ..data._schema import PSS_SCHEMA
 
-    identity = {v.name for v in PSS_SCHEMA.variables if v.block == "identity"}
+    identity = PSS_SCHEMA.block("identity")
     found = [c for c in X.columns if c in identity]
     if found:
         raise ValueError(

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import parallel
 from .._frames import wrap_rows
-from ._align import matching_permutation, order_by_size
+from ._align import matching_permutation, order_by_size, rename
 from ._checks import check_frames, check_k_range, check_numeric_complete
 from ._partition import (
     AUTO_COVARIANCE_TYPES,
@@ -557,7 +557,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self._fit_ks = fit_ks
 
         counts = cosampling(list(self.resample_indices_), anchors.size)
-        rows, cdfs = [], {}
+        rows, cdfs, stabilities = [], {}, []
         for i, k in enumerate(fit_ks):
             _, labels, bic, icl, frame_labels = partitions[i]
             resample = [lab[i] for lab in self.resample_labels_]
@@ -565,8 +565,11 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
                 list(self.resample_indices_), resample, anchors.size, counts))
             found = int(labels.max()) + 1
             cdfs[found if density else k] = summary["cdf"]
+            # the subgroups are the pooled labels' clusters: a component that only
+            # some frame's own labels use is not one of them
             stability = cluster_stability(frame_labels[:, anchors],
-                                          list(self.resample_indices_), resample)
+                                          list(self.resample_indices_), resample)[:found]
+            stabilities.append(stability)
             sizes = np.bincount(labels[labels >= 0]) if found else np.zeros(1)
             rows.append({
                 "k": found if density else k,
@@ -597,19 +600,22 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self.consensus_cdf_ = pd.DataFrame(cdfs, index=pd.Index(CDF_GRID, name="consensus"))
         self.consensus_cdf_.columns.name = "k"
 
-        models, labels, _, _, frame_labels = partitions[self._chosen_index]
+        models, labels, _, _, _ = partitions[self._chosen_index]
         # a component that no patient's pooled label uses is numbered last
         permutation = order_by_size(labels, k=max(model.k or 0 for model in models))
         for model in models:
             model.relabel(permutation)
         self.models_ = models
-        self.labels_ = np.where(labels >= 0, permutation[np.maximum(labels, 0)], -1)
+        self.labels_ = rename(labels, permutation)
         self.k_ = int(self.labels_.max()) + 1
         self.consensus_ = self.consensus_matrix()
-        frame_labels = np.where(frame_labels >= 0,
-                                permutation[np.maximum(frame_labels, 0)], -1)
-        stability = cluster_stability(frame_labels[:, anchors], list(self.resample_indices_),
-                                      [lab[self._chosen_index] for lab in self.resample_labels_])
+        # Jaccard does not depend on the clusters' numbers: rename the chosen k's
+        # (components numbered k_ and above are used by no patient)
+        chosen = stabilities[self._chosen_index]
+        renamed = permutation[:chosen.size]
+        used = renamed < self.k_
+        stability = np.full(self.k_, np.nan)
+        stability[renamed[used]] = chosen[used]
         self.stability_ = pd.Series(stability, index=pd.RangeIndex(self.k_, name="subgroup"),
                                     name="jaccard")
         proba = self._proba(reduced)
@@ -691,7 +697,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         for model, lab in zip(models[1:], labels[1:]):
             permutation = matching_permutation(labels[0], lab, model.k or 0)
             model.relabel(permutation)
-            aligned.append(np.where(lab >= 0, permutation[np.maximum(lab, 0)], -1))
+            aligned.append(rename(lab, permutation))
         return np.argmax(self._proba(reduced, models), axis=1), np.array(aligned)
 
     def _proba(self, reduced: list[np.ndarray], models: list[Partition] | None = None

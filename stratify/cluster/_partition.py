@@ -19,6 +19,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._align import rename
+
 METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan")
 # The data are standardized: a mixture component narrower than 3 % of a
 # feature's SD is a point mass of tied values (rounded scores, imputed
@@ -181,7 +183,7 @@ class Partition:
                 raw = np.asarray(approximate_predict(self.model, values)[0], dtype=np.int64)
             if self.permutation is None:
                 return raw
-            return np.where(raw >= 0, self.permutation[np.maximum(raw, 0)], -1)
+            return rename(raw, self.permutation)
         raw = np.argmax(self._raw_proba(values), axis=1)
         return raw if self.permutation is None else self.permutation[raw]
 

@@ -230,7 +230,7 @@ def test_missing_values_are_imputed_from_a_mixture_of_the_observed_values():
 def test_stability_under_heavy_missingness_is_measured_within_each_imputed_frame():
     # 30 % of values missing: a patient whose informative values were imputed
     # changes subgroup between draws. Measured: against one pooled labelling
-    # the smallest subgroup's Jaccard was 0.53 and k = 3 was chosen; within
+    # the least stable subgroup's Jaccard was 0.53 and k = 3 was chosen; within
     # each frame it is 0.86 and the planted 4 are found.
     X, y = planted(4, n=1000, seed=1)
     holes = np.random.default_rng(0).random(X.shape) < 0.3
