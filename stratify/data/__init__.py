@@ -13,7 +13,7 @@
 - :data:`PLAUSIBILITY_RULES`: the cross-variable plausibility rules of the quality report.
 - :func:`missingness_report`, :class:`MissingnessReport`: missing-data patterns and predictors.
 - :func:`little_mcar_test`, :class:`MCARTest`: Little's test of missing completely at random.
-- :func:`pseudonymize`: keyed-hash patient ids for export.
+- :func:`pseudonymize`, :func:`new_key`: keyed-hash patient ids for export, and a key.
 - :func:`save`, :func:`load`: model persistence with skops (no pickle).
 - :data:`TRUSTED_TYPES`, :class:`UntrustedTypesError`: what :func:`load` accepts by default.
 """
@@ -22,7 +22,7 @@ from ._cohort import Cohort, identifier_columns, read_csv, write_csv
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
 from ._persist import TRUSTED_TYPES, UntrustedTypesError, load, save
-from ._pseudonymize import pseudonymize
+from ._pseudonymize import new_key, pseudonymize
 from ._quality import PLAUSIBILITY_RULES, QualityReport, quality_report
 from ._schema import BLOCKS, KINDS, PSS_SCHEMA, Schema, Variable
 from ._validate import Problem, SchemaError, validate
@@ -49,6 +49,7 @@ __all__ = [
     "load",
     "load_mapping",
     "missingness_report",
+    "new_key",
     "pseudonymize",
     "quality_report",
     "read_csv",
