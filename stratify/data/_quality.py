@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._missingness import MissingnessReport, _missingness, _suppress
+from ._missingness import MIN_CELL, MissingnessReport, _missingness, _suppress
 from ._schema import PSS_SCHEMA, Schema
 from ._validate import _SENTINELS, MAX_ROWS_SHOWN
 
@@ -590,7 +590,7 @@ class QualityReport:
         return (f"QualityReport({self.n_patients} patients, {len(self.centres)} centres, "
                 f"{self.table['variable'].nunique()} variables, {len(flagged)} flagged rows)")
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, min_cell: int = MIN_CELL) -> pd.DataFrame:
         """One row per centre and variable (the ``patient_id`` rows hold the duplicates).
 
         Columns: ``center``, ``variable``, ``kind``, ``n`` (patients in the
@@ -604,30 +604,52 @@ class QualityReport:
         ``flag_implausible``, ``flag_drift`` and ``flag_drift_adjusted``
         (the drift still beyond its threshold after the case-mix adjustment;
         equal to ``flag_drift`` without ``case_mix``).
-        """
-        return self.table.copy()
 
-    def flags(self) -> pd.DataFrame:
+        Small cells are hidden (``<NA>``, an empty field in a CSV file) so that
+        the frame can be shared: centre sizes from 1 to ``min_cell - 1``, with
+        a second centre size so that the number of patients does not give
+        them away; per variable, the observed and missing counts of each
+        centre as a table centres x (observed, missing) with its totals,
+        protected by :func:`stratify.report.suppress_small_cells`; the
+        implausible counts per variable across centres likewise; and a
+        completeness whenever its numerator or its denominator is hidden.
+        ``min_cell=1`` gives every count.
+        """
+        if min_cell <= 1:
+            return self.table.copy()
+        return _protect_table(self.table, self.centres, min_cell)
+
+    def flags(self, min_cell: int = MIN_CELL) -> pd.DataFrame:
         """The flagged rows of :meth:`to_frame`, with a ``reason`` in words."""
-        table = self.table
+        table = self.to_frame(min_cell)
         flag_cols = ["flag_incomplete", "flag_never_measured", "flag_implausible", "flag_drift"]
         flagged = table[table[flag_cols].any(axis=1)].copy()
-        flagged["reason"] = [self._reason(row) for row in flagged.itertuples(index=False)]
+        flagged["reason"] = [self._reason(row, table) for row in flagged.itertuples(index=False)]
         return flagged.reset_index(drop=True)
 
-    def _reason(self, row: Any) -> str:
+    def _reason(self, row: Any, table: pd.DataFrame) -> str:
         parts = []
         if row.flag_never_measured:
-            others = self.table[(self.table["variable"] == row.variable)
-                                & (self.table["center"] != row.center)]
-            share = others["n_observed"].sum() / max(others["n"].sum(), 1)
-            parts.append(f"never measured in this centre (other centres: {share:.0%} complete)")
+            others = table[(table["variable"] == row.variable) & (table["center"] != row.center)]
+            if others["n_observed"].notna().all() and others["n"].notna().all():
+                share = others["n_observed"].sum() / max(others["n"].sum(), 1)
+                parts.append(f"never measured in this centre (other centres: {share:.0%} "
+                             "complete)")
+            else:
+                parts.append("never measured in this centre")
         elif row.flag_incomplete:
-            parts.append(f"completeness {row.completeness:.0%} < {self.min_completeness:.0%}")
+            parts.append(f"completeness {_share(row.completeness)} < "
+                         f"{self.min_completeness:.0%}")
         if row.flag_implausible:
             found = self.problems[(self.problems["center"] == row.center)
                                   & (self.problems["variable"] == row.variable)]
-            parts.append(f"{row.n_implausible} implausible value(s): "
+            count = row.n_implausible
+            if pd.isna(count):
+                raw = self.table.loc[(self.table["center"] == row.center)
+                                     & (self.table["variable"] == row.variable),
+                                     "n_implausible"].iloc[0]
+                count = f"<{MIN_CELL}" if raw < MIN_CELL else "(s)"
+            parts.append(f"{count} implausible value(s): "
                          + ", ".join(dict.fromkeys(found["rule"])))
         if row.flag_drift:
             label = "SMD" if row.drift_measure == "smd" else "difference in proportion"
@@ -663,7 +685,8 @@ class QualityReport:
         if len(self.problems):
             by_severity = self.problems.groupby("severity")["n"].sum()
             lines.append("Plausibility: " + ", ".join(
-                f"{n} {s}" for s, n in by_severity.items()) + " finding(s) in rules "
+                f"{_suppress(pd.Series([n]))[0]} {s}" for s, n in by_severity.items())
+                + " finding(s) in rules "
                 + ", ".join(dict.fromkeys(self.problems["rule"])) + ".")
         else:
             lines.append("Plausibility: no finding.")
@@ -699,7 +722,7 @@ class QualityReport:
             shown = flags[["center", "variable", "n", "n_observed", "completeness",
                            "n_implausible", "drift", "drift_adjusted", "reason"]].copy()
             for col in ("n", "n_observed", "n_implausible"):
-                shown[col] = _suppress(shown[col])
+                shown[col] = shown[col].astype(object).where(shown[col].notna(), "(s)")
             if not self.case_mix:
                 shown = shown.drop(columns="drift_adjusted")
             body.append(_table_html(shown.head(200), float_format="{:.2f}"))
@@ -710,7 +733,7 @@ class QualityReport:
         if len(self.problems):
             problems = (self.problems.groupby(["center", "variable", "rule", "severity"],
                                               sort=False)["n"].sum().reset_index())
-            problems["n"] = _suppress(problems["n"])
+            problems["n"] = _protect_findings(problems)
             body += ["<h3>Plausibility findings</h3>", _table_html(problems)]
         n_centres, n_vars = len(self.centres), self.table["variable"].nunique()
         body.append("<h3>Completeness</h3>")
@@ -878,8 +901,8 @@ def quality_report(
     >>> flags = report.flags()
     >>> flags[["center", "variable"]].to_numpy().tolist()
     [['A', 'essdai_cns'], ['B', 'igg_g_l'], ['C', 'focus_score']]
-    >>> print(flags.loc[0, "reason"])
-    2 implausible value(s): invalid_level
+    >>> print(flags.loc[0, "reason"])  # 2: a small count, hidden
+    <5 implausible value(s): invalid_level
     >>> report.problems[["center", "variable", "rule", "n", "rows"]].to_numpy().tolist()
     [['A', 'essdai_cns', 'invalid_level', 2, 'p003, p007'], ['B', 'igg_g_l', 'out_of_range', 100, 'p100, p101, p102, p103, p104']]
     """
@@ -991,6 +1014,59 @@ def _table(prep: _Prepared, findings: _Findings, units: _Units, drift: _Drift, *
                                strong and _flagged(adj, se, limit[pick], z)))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _share(value: Any) -> str:
+    return "(hidden: small count)" if pd.isna(value) else f"{value:.0%}"
+
+
+def _protect_findings(problems: pd.DataFrame) -> pd.Series:
+    """Counts of findings as text, hidden so that the totals by severity (in the
+    summary) do not give a small one away."""
+    from ..report._suppress import TOTAL, suppress_small_cells
+
+    shown = pd.Series("", index=problems.index, dtype=object)
+    for _severity, rows in problems.groupby("severity", sort=False):
+        counts = suppress_small_cells(rows["n"].astype("int64").reset_index(drop=True),
+                                      MIN_CELL).drop(TOTAL)
+        marks = [_suppress(pd.Series([n]))[0] if pd.notna(c) or 0 < n < MIN_CELL else "(s)"
+                 for n, c in zip(rows["n"], counts, strict=True)]
+        shown[rows.index] = marks
+    return shown
+
+
+def _protect_table(table: pd.DataFrame, centres: list[str], min_cell: int) -> pd.DataFrame:
+    """The quality table with small counts, their companions and their shares hidden."""
+    from ..report._suppress import TOTAL, suppress_small_cells
+
+    out = table.copy()
+    sizes = table.drop_duplicates("center").set_index("center")["n"].reindex(centres)
+    hidden_sizes = suppress_small_cells(sizes.astype("int64"), min_cell).drop(TOTAL).isna()
+    n_obs = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    n_bad = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    for _ in range(len(centres) + 1):
+        extra = pd.Series(False, index=centres)
+        for _variable, rows in table.groupby("variable", sort=False):
+            by_centre = rows.set_index("center")
+            counts = pd.DataFrame({"observed": by_centre["n_observed"],
+                                   "missing": by_centre["n"] - by_centre["n_observed"]}
+                                  ).astype("int64")
+            forced = pd.DataFrame(False, index=[*counts.index, TOTAL],
+                                  columns=["observed", "missing", TOTAL])
+            forced.loc[hidden_sizes.index, TOTAL] = hidden_sizes.to_numpy()
+            shown = suppress_small_cells(counts, min_cell, hidden=forced)
+            extra |= shown.loc[counts.index, TOTAL].isna() & ~hidden_sizes
+            n_obs[rows.index] = shown.loc[rows["center"], "observed"].to_numpy()
+            bad = suppress_small_cells(by_centre["n_implausible"].astype("int64"), min_cell)
+            n_bad[rows.index] = bad.loc[rows["center"]].to_numpy()
+        if not extra.any():
+            break
+        hidden_sizes = suppress_small_cells(sizes.astype("int64"), min_cell,
+                                            hidden=hidden_sizes | extra).drop(TOTAL).isna()
+    n = out["n"].astype("Int64").mask(out["center"].map(hidden_sizes).to_numpy(bool))
+    out["n"], out["n_observed"], out["n_implausible"] = n, n_obs, n_bad
+    out["completeness"] = out["completeness"].where(n.notna() & n_obs.notna())
+    return out
 
 
 def _row(centre: str, variable: str, kind: str, n: int, n_observed: int,

@@ -2,11 +2,14 @@
 
 - :func:`table_one`: Table 1 by subgroup with tests, SMDs, missingness and
   small-cell suppression.
-- :func:`suppress_small`: hide counts below ``min_cell``.
+- :func:`suppress_small_cells`: hide small counts and the complementary cells that
+  would let a reader recompute them from the totals shown.
+- :func:`suppress_small`: hide counts below ``min_cell`` (no totals involved).
 - :func:`write_report`: one self-contained HTML report of a stratification.
 """
 
 from ._html import write_report
+from ._suppress import suppress_small_cells
 from ._table_one import suppress_small, table_one
 
-__all__ = ["suppress_small", "table_one", "write_report"]
+__all__ = ["suppress_small", "suppress_small_cells", "table_one", "write_report"]

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..data import PSS_SCHEMA, Schema
+from ._suppress import TOTAL, suppress_small_cells
 
 __all__ = ["table_one", "suppress_small"]
 
@@ -17,11 +18,53 @@ _SUPPRESSED = "<{min_cell}"
 _COMPLEMENTARY = "(s)"
 
 
+_MISSING_ROW = "(missing)"
+
+
 def _fmt_count(n: int, total: int, min_cell: int) -> tuple[str, bool]:
     if 0 < n < min_cell:
         return _SUPPRESSED.format(min_cell=min_cell), True
     pct = 100.0 * n / total if total else np.nan
     return f"{n} ({pct:.1f})", False
+
+
+def _fmt_cell(n: int, total: int, hidden: bool, with_share: bool, min_cell: int) -> str:
+    """A count and its percentage; hidden counts by their mark, shares only when the
+    denominator can be published."""
+    if hidden:
+        return _SUPPRESSED.format(min_cell=min_cell) if 0 < n < min_cell else _COMPLEMENTARY
+    if not with_share:
+        return str(n)
+    pct = 100.0 * n / total if total else np.nan
+    return f"{n} ({pct:.1f})"
+
+
+def _level_counts(series: pd.Series, groups: pd.Series, levels: list, kind: str
+                  ) -> pd.DataFrame:
+    """Counts per level and group, with the missing values as a last row."""
+    table = pd.crosstab(series, groups).reindex(columns=levels, fill_value=0)
+    if kind == "binary":
+        table = table.reindex(sorted(set(table.index) | {0, 1}), fill_value=0)
+    sizes = groups.value_counts().reindex(levels, fill_value=0)
+    table.loc[_MISSING_ROW] = (sizes - table.sum(axis=0)).to_numpy()
+    return table.astype("int64")
+
+
+def _suppressed_levels(table: pd.DataFrame, kind: str, hidden_sizes: pd.Series,
+                       min_cell: int) -> pd.DataFrame:
+    """Which counts of a variable's table (levels x groups, with totals) are hidden.
+
+    The missing count of each group is not printed but a reader gets it from a
+    percentage (count / share = observed, and the group size is printed), so it is
+    protected as a published cell; a binary variable's 0 row is not printed.
+    """
+    unpublished = pd.DataFrame(False, index=table.index, columns=[*table.columns, TOTAL])
+    if kind == "binary":
+        unpublished.loc[[v for v in table.index if v != _MISSING_ROW and v != 1]] = True
+    forced = pd.DataFrame(False, index=[*table.index, TOTAL], columns=[*table.columns, TOTAL])
+    forced.loc[TOTAL, hidden_sizes.index] = hidden_sizes.to_numpy()
+    shown = suppress_small_cells(table, min_cell, unpublished=unpublished, hidden=forced)
+    return shown.isna() & ~unpublished.reindex(shown.index, fill_value=False)
 
 
 def _smd_continuous(a: np.ndarray, b: np.ndarray) -> float:
@@ -76,12 +119,18 @@ def table_one(
     difference (the largest over pairs of groups when there are more than
     two). P-values are adjusted across variables by Benjamini-Hochberg (``q``).
 
-    Small cells: any count between 1 and ``min_cell - 1`` is shown as
-    ``"<5"``; when only one group cell of a row is suppressed, the next
-    smallest group cell is shown as ``"(s)"`` (complementary suppression), so
-    that no suppressed count can be recovered by subtracting the others from
-    the overall count. Summaries of groups smaller than ``min_cell`` are
-    suppressed.
+    Small cells (see :func:`suppress_small_cells`): every count between 1 and
+    ``min_cell - 1`` is shown as ``"<5"``, and further cells are hidden as
+    ``"(s)"`` (complementary suppression) until no hidden count can be
+    recomputed from what the table shows: the overall counts, the group
+    sizes, the number of patients, the missing counts and the counts a
+    percentage reveals. For each categorical variable the protected table is
+    levels (all of them, also the 0 row of a yes/no variable that is not
+    printed) plus missing, by group, with its totals. A percentage is
+    printed only when its denominator (the patients with a value in the
+    group) can be published; group sizes below ``min_cell`` are hidden, with
+    a companion so that the number of patients does not give them away, and
+    summaries of groups with fewer than ``min_cell`` values are suppressed.
 
     Parameters
     ----------
@@ -103,8 +152,8 @@ def table_one(
     DataFrame
         Indexed by (variable, level); columns ``Overall``, one per group,
         ``Missing``, ``test``, ``p``, ``q``, ``SMD``. Use ``.to_csv`` and
-        ``.to_html`` to export. ``attrs["n"]`` holds group sizes (suppressed
-        below ``min_cell``).
+        ``.to_html`` to export. ``attrs["n"]`` holds group sizes (hidden as
+        ``"<5"`` below ``min_cell``, ``"(s)"`` as their companions).
 
     Examples
     --------
@@ -115,7 +164,7 @@ def table_one(
     ...                    "group": list("AAAAAABBBBBB")})
     >>> t = table_one(df, "group")
     >>> t.loc[("anti_ro", "1"), ["Overall", "A", "B"]].tolist()
-    ['9 (75.0)', '(s)', '<5']
+    ['(s)', '(s)', '<5']
     >>> t.loc[("age", ""), "A"]
     '57.8 (9.0)'
     """
@@ -149,25 +198,37 @@ def table_one(
     names = [str(g) for g in levels]
     masks = [(groups == g).to_numpy() for g in levels]
     sizes = [int(m.sum()) for m in masks]
+    sizes_arr = np.array(sizes)
 
     rows: list[dict] = []
     index: list[tuple[str, str]] = []
 
-    def add(var: str, level: str, cells: list[tuple[str, bool]], overall: tuple[str, bool],
-            counts: list[int] | None, extra: dict) -> None:
-        texts = [c[0] for c in cells]
-        flagged = [c[1] for c in cells]
-        if counts is not None and sum(flagged) == 1:
-            candidates = [i for i, f in enumerate(flagged) if not f and counts[i] > 0]
-            if candidates:
-                texts[min(candidates, key=lambda i: counts[i])] = _COMPLEMENTARY
-        row = {"Overall": overall[0], **dict(zip(names, texts, strict=True)), **extra}
-        rows.append(row)
+    def add(var: str, level: str, texts: list[str], overall: str, extra: dict) -> None:
+        rows.append({"Overall": overall, **dict(zip(names, texts, strict=True)), **extra})
         index.append((var, level))
+
+    kinds = {col: _kind(col, data[col], schema) for col in cols}
+    counted = [c for c in cols if kinds[c] not in ("continuous", "ordinal")]
+    size_series = pd.Series(sizes, index=levels, dtype="int64")
+    hidden_sizes = suppress_small_cells(size_series, min_cell).drop(TOTAL).isna()
+    while True:
+        # a variable's table may need a group size hidden that the sizes alone did not;
+        # then every table hides it, and the sizes are protected again with it
+        tables = {c: _level_counts(data[c], groups, levels, kinds[c]) for c in counted}
+        hidden_cells = {c: _suppressed_levels(tables[c], kinds[c], hidden_sizes, min_cell)
+                        for c in counted}
+        extra_hidden = pd.Series(False, index=levels)
+        for mask in hidden_cells.values():
+            extra_hidden |= mask.loc[TOTAL, levels].to_numpy()
+        if not (extra_hidden & ~hidden_sizes).any():
+            break
+        hidden_sizes = suppress_small_cells(size_series, min_cell,
+                                            hidden=hidden_sizes | extra_hidden
+                                            ).drop(TOTAL).isna()
 
     for col in cols:
         series = data[col]
-        kind = _kind(col, series, schema)
+        kind = kinds[col]
         missing = int(series.isna().sum())
         miss_text = _fmt_count(missing, len(series), min_cell)[0] if missing else "0"
         if kind in ("continuous", "ordinal"):
@@ -194,9 +255,9 @@ def table_one(
                     p, test = float(stats.f_oneway(*testable).pvalue), "ANOVA"
             smd = _max_pairwise(per_group, _smd_continuous)
             label = "median [Q1, Q3]" if use_median else "mean (SD)"
-            add(col, "", [summary(v) for v in per_group], summary(values.dropna().to_numpy()),
-                None, {"Missing": miss_text, "test": test, "p": p, "SMD": smd,
-                       "summary": label})
+            add(col, "", [summary(v)[0] for v in per_group],
+                summary(values.dropna().to_numpy())[0],
+                {"Missing": miss_text, "test": test, "p": p, "SMD": smd, "summary": label})
             continue
         # binary and categorical: counts per level
         observed = series.dropna()
@@ -218,15 +279,29 @@ def table_one(
             smd = _max_pairwise([float(pr.get(1, 0.0)) for pr in props], _smd_proportion)
         else:
             smd = np.nan  # multi-level SMD (Yang & Dalton 2012) omitted; see the test instead
+        counts_table, hidden = tables[col], hidden_cells[col]
+        missing_row = hidden.loc[_MISSING_ROW]
+        n_missing = counts_table.loc[_MISSING_ROW]
+        observed_n = sizes_arr - n_missing.to_numpy()
+        # a share reveals its denominator (the patients with a value), hence the missing
+        share = {g: not missing_row[g] for g in levels}
+        all_share = not missing_row[TOTAL]
         for k, value in enumerate(level_values):
-            counts = [int(table.loc[value, g]) if value in table.index else 0 for g in levels]
-            totals = [int(table[g].sum()) for g in levels]
-            cells = [_fmt_count(c, t, min_cell) for c, t in zip(counts, totals, strict=True)]
-            overall = _fmt_count(int(sum(counts)), int(sum(totals)), min_cell)
+            row_counts = counts_table.loc[value] if value in counts_table.index else None
+            texts = [_fmt_cell(int(row_counts[g]) if row_counts is not None else 0,
+                               int(observed_n[j]),
+                               bool(hidden.loc[value, g]) if row_counts is not None else False,
+                               share[g], min_cell) for j, g in enumerate(levels)]
+            total = int(row_counts.sum()) if row_counts is not None else 0
+            overall = _fmt_cell(total, int(observed_n.sum()),
+                                bool(hidden.loc[value, TOTAL]) if row_counts is not None
+                                else False, all_share, min_cell)
             first = k == 0
             level = str(int(value)) if isinstance(value, float) and float(value).is_integer() else str(value)
-            add(col, level, cells, overall, counts,
-                {"Missing": miss_text if first else "", "test": test if first else "",
+            miss_cell = _fmt_cell(missing, len(series), bool(missing_row[TOTAL]), True, min_cell)
+            add(col, level, texts, overall,
+                {"Missing": (miss_cell if missing else "0") if first else "",
+                 "test": test if first else "",
                  "p": p if first else np.nan, "SMD": smd if first else np.nan,
                  "summary": "n (%)"})
 
@@ -239,8 +314,8 @@ def table_one(
     out["q"] = q
     out = out[["summary", "Overall", *names, "Missing", "test", "p", "q", "SMD"]]
     out.attrs["n"] = {
-        name: (size if size >= min_cell else _SUPPRESSED.format(min_cell=min_cell))
-        for name, size in zip(names, sizes, strict=True)
+        name: (_fmt_cell(size, 0, bool(hide), False, min_cell) if hide else size)
+        for name, size, hide in zip(names, sizes, hidden_sizes, strict=True)
     }
     return out
 
