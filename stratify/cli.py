@@ -40,13 +40,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"OK: {args.file}: {cohort!r}")
     if args.report is not None:
+        from ._csv import to_csv
         from .data import quality_report
 
         out = Path(args.report)
         out.mkdir(parents=True, exist_ok=True)
         report = quality_report(cohort)
         (out / "quality_report.html").write_text(report.to_html(), encoding="utf-8")
-        report.to_frame().to_csv(out / "quality_report.csv")
+        to_csv(report.to_frame(), out / "quality_report.csv")
         if not args.quiet:
             print(f"Quality report written to {out / 'quality_report.html'}")
     return EXIT_OK

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
+from ._csv import to_csv
 from .data import Cohort
 
 __all__ = ["Stratification", "StratificationResult", "demo", "library_versions",
@@ -114,10 +115,7 @@ class StratificationResult:
         """
         lines = ["stratify run summary", "--------------------"]
         if self.labels is not None:
-            from .report._suppress import size_texts
-
-            sizes = size_texts(self.labels.value_counts().sort_index(),
-                               int(self.config.get("report", {}).get("min_cell", 5)))
+            sizes = self.labels.value_counts().sort_index()
             lines.append(f"subgroups (k): {self.k}; sizes: "
                          + ", ".join(f"{g}: {n}" for g, n in sizes.items()))
         if "stability" in self.tables:
@@ -203,10 +201,10 @@ class StratificationResult:
                 "tables": layout}
         (out / "run.json").write_text(json.dumps(meta, indent=1, default=str), "utf-8")
         for name, table in self.tables.items():
-            table.to_csv(out / "tables" / f"{name}.csv")
+            to_csv(table, out / "tables" / f"{name}.csv")
         if self.labels is not None:
-            self.labels.to_csv(out / "labels.csv")
-        self.excluded.to_csv(out / "excluded.csv", index=False)
+            to_csv(self.labels, out / "labels.csv")
+        to_csv(self.excluded, out / "excluded.csv", index=False)
         for name, model in self.models.items():
             save(model, out / "models" / f"{name}.skops")
         return out

@@ -12,6 +12,7 @@ from typing import IO
 
 import pandas as pd
 
+from .._csv import to_csv
 from ._schema import BLOCKS, PSS_SCHEMA, Schema
 from ._validate import Problem, SchemaError, validate
 
@@ -116,7 +117,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike | IO[str],
         var = schema.get(str(col))
         if var is not None and var.kind in ("binary", "ordinal", "event"):
             out[col] = out[col].astype("Int64")
-    out.to_csv(path, lineterminator="\n")
+    to_csv(out, path, lineterminator="\n")
 
 
 class Cohort:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._csv import to_csv
 from ..data._cohort import Cohort, write_csv
 from ..data._schema import PSS_SCHEMA
 from ._cohort import make_pss_cohort
@@ -57,7 +58,7 @@ def _preset_cohort(name: str) -> Cohort:
 
 def _csv_bytes(frame: pd.DataFrame, *, index: bool = True) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=index, lineterminator="\n")
+    to_csv(frame, buffer, index=index, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 
