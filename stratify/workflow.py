@@ -115,7 +115,10 @@ class StratificationResult:
         """
         lines = ["stratify run summary", "--------------------"]
         if self.labels is not None:
-            sizes = self.labels.value_counts().sort_index()
+            from .report._suppress import size_texts
+
+            sizes = size_texts(self.labels.value_counts().sort_index(),
+                               int(self.config.get("report", {}).get("min_cell", 5)))
             lines.append(f"subgroups (k): {self.k}; sizes: "
                          + ", ".join(f"{g}: {n}" for g, n in sizes.items()))
         if "stability" in self.tables:
