@@ -40,6 +40,7 @@ PSEUDONYM_HEX_CHARS = 16
 
 _ID = "patient_id"
 _NOT_WORD = re.compile(r"[\W_]+")
+_MIN_CHANCE_ROWS = 3
 
 
 def new_key() -> bytes:
@@ -169,8 +170,8 @@ class _IdMatcher:
     patient's id, compared on letters and digits ignoring case
     ("ukpssr 0001" reveals "UKPSSR-0001"). Ids of digits only, or shorter
     than 4 characters, are compared with their own row only and count when
-    they fill at least half of the column, since a score or a count may equal
-    a short number by chance.
+    they fill at least 90 % of the column's values, and 3 rows, since a score
+    or an age may equal a short number by chance.
     """
 
     def __init__(self, ids: list[str]):
@@ -196,7 +197,7 @@ class _IdMatcher:
                     strong += 1
                 elif not distinct and cell == own:
                     chance += 1
-        if strong or chance >= max(1, present.sum() / 2):
+        if strong or chance >= max(_MIN_CHANCE_ROWS, 0.9 * present.sum()):
             return strong + chance
         return 0
 

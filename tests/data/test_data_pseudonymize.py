@@ -154,9 +154,17 @@ def test_schema_columns_and_index_levels_holding_the_ids_are_refused(cohort):
                                                                    range(1, 11)]})
     with pytest.raises(ValueError, match=r"'record' \(10 rows\)"):
         pseudonymize(numbers, KEY, keep=["record"])
-    # a score that equals a short numeric id by chance is not an id
+    with pytest.raises(ValueError, match=r"'record' \(9 rows\)"):  # one id missing
+        pseudonymize(numbers.assign(record=[None, *range(2, 11)]), KEY, keep=["record"])
+    # values that equal a short numeric id by chance are not ids
     chance = numbers.drop(columns="record").assign(esspri_pain=[1, 2, 0, 5, 5, 5, 5, 5, 5, 5])
-    assert _quiet(chance, KEY)["esspri_pain"].tolist() != []
+    assert sorted(_quiet(chance, KEY)["esspri_pain"]) == sorted(chance["esspri_pain"])
+    small = pd.DataFrame({"patient_id": ["1", "2", "3"],
+                          "anti_ro": pd.array([1, None, 0], dtype="Int64"),
+                          "age": pd.array([50.0, None, 3.0], dtype="Float64"),
+                          "sex": pd.Categorical(["F", None, "M"]),
+                          "smoking": pd.array([True, None, False], dtype="boolean")})
+    assert _quiet(small, KEY)["anti_ro"].isna().sum() == 1
 
 
 @pytest.mark.parametrize("ids, count, rows, variants", [
