@@ -26,7 +26,7 @@ KEY_BYTES = 32
 """Length of the keys made by :func:`new_key`: 256 random bits."""
 
 MIN_KEY_BYTES = 32
-"""Shortest accepted key, as for HMAC-SHA-256's own output (RFC 2104: no shorter than that)."""
+"""Shortest accepted key: SHA-256's output length, below which RFC 2104 discourages HMAC keys."""
 
 MIN_TEXT_KEY_BYTES = 64
 """Shortest accepted key made of printable ASCII only (e.g. ``secrets.token_hex(32)``):
@@ -322,7 +322,7 @@ def pseudonymize(cohort: Any, key: bytes, *, keep: Iterable[str] = (),
         raise TypeError("The 'cohort' parameter of pseudonymize must be a Cohort or a pandas "
                         f"DataFrame. Got {type(cohort).__name__} instead.")
     schema: Schema = cohort.schema if isinstance(cohort, Cohort) else PSS_SCHEMA
-    absent = [c for c in keep if c not in data.columns]
+    absent = [c for c in keep if c not in data.columns and c not in data.index.names]
     if absent:
         raise ValueError(f"The 'keep' parameter of pseudonymize names columns absent from "
                          f"the data: {absent}.")

@@ -126,6 +126,8 @@ def test_a_named_index_outside_the_schema_is_dropped(cohort):
     frame.index = pd.Index(["A", "B", "A", "B"], name="center")  # a schema name stays
     out = pseudonymize(frame.drop(columns="center"), KEY)
     assert out.index.name == "center"
+    frame.index = pd.Index(["V1", "V2", "V1", "V3"], name="visit")  # and one kept
+    assert _quiet(frame, KEY, keep=["visit"]).index.name == "visit"
 
 
 @pytest.mark.parametrize("column, values, shown", [
