@@ -76,8 +76,9 @@ def step_quality(result, state: _State) -> None:
 
 def _cluster_frame(cohort: Cohort, config: dict[str, Any]) -> pd.DataFrame:
     c = config["cluster"]
-    X = cohort.select(blocks=c["blocks"] or None, columns=c["columns"] or None)
-    numeric = [col for col in X.columns if pd.api.types.is_numeric_dtype(X[col])]
+    X = cohort.select(blocks=c["blocks"] or None, columns=c["columns"] or None,
+                      numeric_only=True)
+    numeric = list(X.columns)
     if not numeric:
         raise ValueError(
             f"No numeric cluster features in blocks {c['blocks']} / columns {c['columns']}."

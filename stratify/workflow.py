@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
 from ._csv import to_csv
-from .data import Cohort
+from .data import Cohort, check_disjoint
 
 __all__ = ["Stratification", "StratificationResult", "demo", "library_versions",
            "run_from_files"]
@@ -359,6 +359,7 @@ class Stratification:
         if validation is not None and not isinstance(validation, Cohort):
             raise TypeError("run expects the validation cohort as a stratify.Cohort; got "
                             f"{type(validation).__name__}.")
+        check_disjoint(cohort, validation)
         config = self._config()
         result = StratificationResult(config=config, versions=library_versions())
         run_steps(result, cohort, validation, progress=progress)

@@ -5,8 +5,10 @@
 - :func:`validate`, :class:`SchemaError`, :class:`Problem`: check a frame, listing
   every problem (column, rows, rule).
 - :class:`Cohort`: validated data indexed by ``patient_id`` (+ truth for synthetic data);
-  :func:`read_csv` and :func:`write_csv` read and write cohort files with clear errors;
-  :func:`identifier_columns` finds columns that look like direct identifiers.
+  :func:`read_csv` and :func:`write_csv` read and write cohort files with clear errors
+  (:data:`NUMERIC_NA_VALUES`: what reads as missing in numeric columns);
+  :func:`identifier_columns` finds columns that look like direct identifiers;
+  :func:`check_disjoint` refuses a validation cohort that holds discovery patients.
 - :class:`Harmonizer`, :class:`HarmonizationReport`, :func:`load_mapping`: centre
   exports onto the schema, with the mapping read from TOML, YAML or JSON.
 - :func:`quality_report`, :class:`QualityReport`: completeness, plausibility, drift.
@@ -18,7 +20,14 @@
 - :data:`TRUSTED_TYPES`, :class:`UntrustedTypesError`: what :func:`load` accepts by default.
 """
 
-from ._cohort import Cohort, identifier_columns, read_csv, write_csv
+from ._cohort import (
+    NUMERIC_NA_VALUES,
+    Cohort,
+    check_disjoint,
+    identifier_columns,
+    read_csv,
+    write_csv,
+)
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
 from ._persist import TRUSTED_TYPES, UntrustedTypesError, load, save
@@ -32,6 +41,7 @@ __all__ = [
     "KINDS",
     "MCARTest",
     "MissingnessReport",
+    "NUMERIC_NA_VALUES",
     "PLAUSIBILITY_RULES",
     "PSS_SCHEMA",
     "TRUSTED_TYPES",
@@ -44,6 +54,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "Variable",
+    "check_disjoint",
     "identifier_columns",
     "little_mcar_test",
     "load",

@@ -6,9 +6,10 @@ import csv
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -16,7 +17,15 @@ from .._csv import to_csv
 from ._schema import BLOCKS, PSS_SCHEMA, Schema
 from ._validate import Problem, SchemaError, validate
 
-__all__ = ["Cohort", "read_csv", "write_csv", "identifier_columns"]
+__all__ = ["Cohort", "read_csv", "write_csv", "identifier_columns", "check_disjoint",
+           "NUMERIC_NA_VALUES"]
+
+NUMERIC_NA_VALUES = ("", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null",
+                     "None", "#N/A", "#N/A N/A", "#NA", "<NA>", "-1.#IND", "-1.#QNAN",
+                     "1.#IND", "1.#QNAN")
+"""Fields read as missing in numeric columns (pandas' list). Text columns (``center``,
+``sex``, ``patient_id``, columns the schema does not know) take only the empty field as
+missing, so that a centre coded ``NA`` or ``None`` stays that centre."""
 
 # Column names that look like direct identifiers (GDPR Art. 4; HIPAA Safe Harbor list).
 _IDENTIFIER_PATTERN = re.compile(
@@ -39,12 +48,21 @@ def identifier_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in map(str, columns) if _IDENTIFIER_PATTERN.search(c.replace(" ", "_"))]
 
 
-def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
-    """Read a CSV file defensively: every failure names the file and the rule.
+def read_csv(path: str | os.PathLike, schema: Schema = PSS_SCHEMA, **kwargs) -> pd.DataFrame:
+    """Read a CSV file defensively and as written: every failure names the file and the rule.
 
-    Empty files, undecodable bytes and rows whose number of fields differs
-    from the header (truncated or overlong rows) raise ``ValueError`` naming
-    the file and the line numbers, before any parsing into numbers.
+    Empty files, header-only files (no patient), undecodable bytes, a header
+    naming a column twice (pandas would rename the copy ``mol_MX1.1``, a new
+    gene), a header that is one column holding ``;``, tabs or ``|`` (another
+    delimiter) and rows whose number of fields differs from the header
+    (truncated or overlong rows) raise ``ValueError`` naming the file and the
+    line or column positions, before any parsing into numbers.
+
+    Missing values: an empty field is missing in every column; numeric
+    columns of ``schema`` also read :data:`NUMERIC_NA_VALUES` (``NA``,
+    ``NaN``, ``NULL``, ``None``, ``#N/A`` ...) as missing. Text columns keep
+    every other text as written: a centre coded ``NA`` or ``None`` is not a
+    missing centre.
 
     Examples
     --------
@@ -58,6 +76,10 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     >>> _ = path.write_text("patient_id,age\\n001,50\\n")
     >>> read_csv(path)["patient_id"].tolist()  # ids stay text: leading zeros kept
     ['001']
+    >>> _ = path.write_text("patient_id,center,age\\n001,NA,NA\\n")
+    >>> row = read_csv(path).iloc[0]  # the centre called NA; a missing age
+    >>> row["center"], bool(pd.isna(row["age"]))
+    ('NA', True)
     """
     path = Path(path)
     if not path.is_file():
@@ -77,9 +99,27 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     try:
         header = next(rows)
         width = len(header)
-        bad_lines = [rows.line_num for row in rows if row and len(row) != width]
+        if width == 1:
+            for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+                if mark in header[0]:
+                    raise ValueError(
+                        f"{path}: the header is one column holding {name}: the file looks "
+                        f"delimited by {name}, not commas. Save it as comma-separated values "
+                        "(with '.' as the decimal mark).")
+        bad_lines, n_rows = [], 0
+        for row in rows:
+            if row:
+                n_rows += 1
+                if len(row) != width:
+                    bad_lines.append(rows.line_num)
     except csv.Error as exc:
         raise ValueError(f"{path}: malformed CSV ({exc}).") from None
+    repeated = {name: [i + 1 for i, h in enumerate(header) if h == name]
+                for name in dict.fromkeys(header) if header.count(name) > 1}
+    if repeated:
+        where = "; ".join(f"{name!r} at positions {pos}" for name, pos in repeated.items())
+        raise ValueError(f"{path}: {len(repeated)} column name(s) appear more than once in the "
+                         f"header ({where}); each column must be named once.")
     if bad_lines:
         shown = ", ".join(map(str, bad_lines[:5]))
         raise ValueError(
@@ -89,6 +129,15 @@ def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     blank_names = [i + 1 for i, h in enumerate(header) if not h.strip()]
     if blank_names:
         raise ValueError(f"{path}: header has empty column name(s) at position(s) {blank_names}.")
+    if n_rows == 0:
+        raise ValueError(f"{path}: no patient: the file has a header but no data rows.")
+    na_values = {}
+    for name in header:
+        var = schema.get(name)
+        numeric = var is not None and var.is_numeric
+        na_values[name] = list(NUMERIC_NA_VALUES) if numeric else [""]
+    kwargs.setdefault("keep_default_na", False)
+    kwargs.setdefault("na_values", na_values)
     try:
         return pd.read_csv(io.StringIO(text), dtype={"patient_id": str}, **kwargs)
     except pd.errors.ParserError as exc:  # e.g. a quote left open until the end of the file
@@ -191,7 +240,7 @@ class Cohort:
                 raise ValueError("Cohort truth must be indexed by the same patient ids as data.")
         self.truth = truth
 
-    def validate(self, **kwargs) -> Cohort:
+    def validate(self, **kwargs: Any) -> Cohort:
         """Check (and canonicalize) ``data`` against the schema; returns self."""
         self.data = validate(self.data, self.schema, **kwargs)
         return self
@@ -210,8 +259,9 @@ class Cohort:
         Raises ``ValueError`` naming the file for unreadable files and
         ``SchemaError`` naming the file, columns, rows and rules otherwise.
         """
-        df = read_csv(path)
-        truth_df = read_csv(truth).set_index("patient_id") if truth is not None else None
+        df = read_csv(path, schema)
+        truth_df = (read_csv(truth, schema, keep_default_na=True, na_values=None)
+                    .set_index("patient_id") if truth is not None else None)
         try:
             return cls(df, schema, truth_df, allow_identifiers=allow_identifiers)
         except SchemaError as err:
@@ -226,6 +276,8 @@ class Cohort:
         blocks: Iterable[str] | None = None,
         columns: Iterable[str] | None = None,
         kinds: Iterable[str] | None = None,
+        *,
+        numeric_only: bool = False,
     ) -> pd.DataFrame:
         """The feature matrix of the named blocks (or columns), indexed by patient.
 
@@ -237,6 +289,24 @@ class Cohort:
             Explicit columns (added after the blocks' columns).
         kinds : iterable of str, optional
             Keep only these kinds (e.g. ``["continuous"]``).
+        numeric_only : bool, default=False
+            Leave out columns that are not numbers (e.g. ``sex``, coded F/M,
+            in ``demographics``), with a ``UserWarning`` naming each column
+            left out, its block and its kind: a block never loses a column
+            silently.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> import pandas as pd
+        >>> cohort = Cohort(pd.DataFrame({"patient_id": ["a", "b"], "sex": ["F", "M"],
+        ...                               "age": [50, 61]}))
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     cohort.select(blocks=["demographics"], numeric_only=True).columns.tolist()
+        ['age']
+        >>> print(caught[0].message)
+        1 column(s) of the selection left out because they are not numeric: 'sex' (demographics, categorical). Encode them as numbers (e.g. 0/1) and name them in columns= to use them.
         """
         if isinstance(blocks, str):
             blocks = [blocks]
@@ -255,6 +325,19 @@ class Cohort:
             chosen += [c for c in columns if c not in chosen]
         if blocks is None and columns is None:
             chosen = self.schema.columns_of(self.data.columns, kinds=kinds)
+        if numeric_only:
+            lost = [c for c in chosen if not pd.api.types.is_numeric_dtype(self.data[c])]
+            if lost:
+                described = []
+                for c in lost:
+                    var = self.schema.get(c)
+                    described.append(f"{c!r} ({var.block}, {var.kind})" if var is not None
+                                     else f"{c!r} (not in the schema, text)")
+                warnings.warn(f"{len(lost)} column(s) of the selection left out because they "
+                              f"are not numeric: {', '.join(described)}. Encode them as "
+                              "numbers (e.g. 0/1) and name them in columns= to use them.",
+                              UserWarning, stacklevel=2)
+                chosen = [c for c in chosen if c not in lost]
         return self.data[chosen].copy()
 
     @property
@@ -287,3 +370,50 @@ class Cohort:
 
     __hash__ = None  # type: ignore[assignment]
 
+
+def check_disjoint(discovery: Cohort, validation: Cohort | None) -> None:
+    """Refuse a validation cohort that holds discovery patients; warn on colliding ids.
+
+    Replication on the patients the subgroups were found in is not
+    replication: the same cohort passed twice reports perfect agreement.
+    Patients whose id appears in both cohorts with the same values on every
+    shared column are the same patients: ``ValueError``. Ids shared with
+    different values may be two numbering schemes colliding: ``UserWarning``
+    (give the cohorts distinct ids, e.g. a centre prefix). Messages give
+    counts, never ids or values.
+
+    Parameters
+    ----------
+    discovery : Cohort
+    validation : Cohort or None
+        None: nothing to check.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = Cohort(pd.DataFrame({"patient_id": ["p1", "p2"], "age": [50, 61]}))
+    >>> check_disjoint(a, a)
+    Traceback (most recent call last):
+    ...
+    ValueError: The validation cohort holds 2 of the discovery cohort's 2 patients (same id, same values on 1 shared column(s)): replication on the same patients is not replication. Remove them from one cohort.
+    """
+    if validation is None:
+        return
+    shared = discovery.data.index.intersection(validation.data.index)
+    if not len(shared):
+        return
+    columns = [c for c in discovery.data.columns if c in validation.data.columns]
+    left = discovery.data.loc[shared, columns]
+    right = validation.data.loc[shared, columns]
+    same = ((left == right) | (left.isna() & right.isna())).all(axis=1)
+    n_same = int(same.sum())
+    if n_same:
+        raise ValueError(
+            f"The validation cohort holds {n_same} of the discovery cohort's "
+            f"{len(discovery.data)} patients (same id, same values on {len(columns)} shared "
+            "column(s)): replication on the same patients is not replication. Remove them "
+            "from one cohort.")
+    warnings.warn(f"{len(shared)} patient id(s) appear in both the discovery and the validation "
+                  "cohort with different values: if they are the same patients, replication "
+                  "is biased; otherwise give the cohorts distinct ids (e.g. a centre prefix).",
+                  UserWarning, stacklevel=2)
