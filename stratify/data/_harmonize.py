@@ -500,7 +500,10 @@ class HarmonizationReport:
     unmapped_values : dict of str to dict of str to dict of str to int
         Per centre and export column: values not in the code list, not a
         schema level, not a number or not a date in the given format, with
-        their counts. They became missing.
+        their counts. They became missing. These values are export text (a
+        free-text field may hold a name), so the text of the report and the
+        warnings give counts only; only ``to_frame()`` lists them, to fix the
+        mapping, and is not for sharing.
     ignored_columns : dict of str to list of str
         Export columns the mapping lists under ``ignore``.
     absent_columns : dict of str to list of str
@@ -591,8 +594,9 @@ class HarmonizationReport:
                     lines.append(f"  {label}: {', '.join(columns[centre])}")
             values = self.unmapped_values.get(centre, {})
             if values:
+                # counts only: a free-text field's values may name the patient
                 lines.append("  unmapped values (set to missing):")
-                lines += [f"    {col!r}: " + ", ".join(f"{v!r} x {n}" for v, n in counts.items())
+                lines += [f"    {col!r}: {_count_values(counts)}"
                           for col, counts in values.items()]
             if self.sentinels.get(centre):
                 lines.append("  sentinels set to missing: " + ", ".join(
@@ -609,13 +613,19 @@ class HarmonizationReport:
                 items.append(f"centre {centre!r}: unmapped column(s) {columns}")
         for centre, per_column in self.unmapped_values.items():
             for col, counts in per_column.items():
-                shown = ", ".join(f"{v!r} x {n}" for v, n in list(counts.items())[:5])
-                more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
-                items.append(f"centre {centre!r}, column {col!r}: {sum(counts.values())} "
-                             f"unmapped value(s) ({shown}{more})")
+                items.append(f"centre {centre!r}, column {col!r}: {_count_values(counts)}")
         text = "\n  - ".join(items[:limit])
         more = f"\n  ... and {len(items) - limit} more" if len(items) > limit else ""
         return f"  - {text}{more}"
+
+
+def _count_values(counts: dict[str, int]) -> str:
+    """Unmapped values told by their number, never by their text."""
+    distinct = [v for v in counts if v != _HIDDEN]
+    text = f"{sum(counts.values())} unmapped value(s)"
+    if distinct:
+        text += f", {len(distinct)} distinct (listed in report_.to_frame())"
+    return text
 
 
 # --------------------------------------------------------------------------- applying rules
@@ -1001,6 +1011,10 @@ class Harmonizer:
         centres = _compile_mapping(self.mapping, self.schema)
         self.centres_ = list(centres)
         exports = self._check_exports(X, centres)
+        without = [name for name in centres if name not in exports]
+        if without:
+            warnings.warn(f"Harmonizer: {len(without)} mapped centre(s) got no export and are "
+                          f"absent from the result: {without}.", UserWarning, stacklevel=2)
         report = HarmonizationReport()
         for name, frame in exports.items():
             centre = centres[name]
@@ -1028,13 +1042,13 @@ class Harmonizer:
             problems += _duplicates_across(parts)
         if problems:
             raise SchemaError(problems, source="the centre exports")
+        self.report_ = report  # the values the errors and warnings count are listed there
         if self.on_unmapped == "error" and not report.clean:
             raise ValueError("on_unmapped='error': values outside the mapping's code lists or "
                              "the schema's levels:\n" + report._summary(limit=50))
 
         data = pd.concat(parts.values(), axis=0) if len(parts) > 1 else next(iter(parts.values()))
         data = data[_schema_order(list(data.columns), self.schema)]
-        self.report_ = report
         if not report.clean:
             warnings.warn("Harmonizer: unmapped export columns were left out and unmapped "
                           "values set to missing (see .report_):\n" + report._summary(),

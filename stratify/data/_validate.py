@@ -194,6 +194,9 @@ def validate(
     elif frame.index.name != "patient_id":
         problems.append(Problem("patient_id", "is required, as the index or a column"))
 
+    if len(frame) == 0:
+        problems.append(Problem("<rows>", "no patient: the data have 0 rows"))
+
     dupe_cols = frame.columns[frame.columns.duplicated()].unique()
     for col in dupe_cols:
         problems.append(Problem(str(col), "appears more than once in the header"))

@@ -88,3 +88,66 @@ def test_schema_errors_from_files_name_the_file(tmp_path):
 def test_repr_reports_sizes_without_patient_data(frame):
     text = repr(Cohort(frame))
     assert text == "Cohort(3 patients, 6 variables, 2 centres)"
+
+
+# --------------------------------------------------------------------------- issue 22.7
+def write(tmp_path, text, name="c.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_centres_coded_na_or_none_are_read_as_written(tmp_path):
+    path = write(tmp_path, "patient_id,center,age,sex\np1,NA,50,F\np2,None,NA,\np3,A,,M\n")
+    cohort = Cohort.from_csv(path)
+    assert cohort.data["center"].tolist() == ["NA", "None", "A"]
+    assert cohort.data["age"].isna().tolist() == [False, True, True]  # NA in a number column
+    assert cohort.data["sex"].isna().tolist() == [False, True, False]  # empty: missing
+
+
+def test_a_duplicated_header_is_refused(tmp_path):
+    path = write(tmp_path, "patient_id,mol_MX1,mol_MX1\np1,0.1,0.2\n")
+    with pytest.raises(ValueError, match=r"'mol_MX1' at positions \[2, 3\]"):
+        Cohort.from_csv(path)
+
+
+def test_a_header_only_file_and_an_empty_frame_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="no patient: the file has a header but no data rows"):
+        Cohort.from_csv(write(tmp_path, "patient_id,age\n"))
+    with pytest.raises(SchemaError, match="no patient"):
+        Cohort(pd.DataFrame({"patient_id": [], "age": []}))
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_another_delimiter_is_named(tmp_path, sep, name):
+    path = write(tmp_path, f"patient_id{sep}age\np1{sep}50\n")
+    with pytest.raises(ValueError, match=f"one column holding {name}"):
+        Cohort.from_csv(path)
+
+
+def test_a_block_says_which_columns_it_lost_and_why(frame):
+    from stratify._steps import _cluster_frame
+
+    frame["sex"] = ["F", "M", "F"]
+    cohort = Cohort(frame)
+    with pytest.warns(UserWarning, match=r"'sex' \(demographics, categorical\)"):
+        assert cohort.select(blocks=["demographics"], numeric_only=True).columns.tolist() == [
+            "age"]
+    config = {"cluster": {"blocks": ["demographics"], "columns": []}}
+    with pytest.warns(UserWarning, match="not numeric: 'sex'"):
+        assert _cluster_frame(cohort, config).columns.tolist() == ["age"]
+
+
+def test_a_validation_cohort_holding_the_discovery_patients_is_refused(frame):
+    from stratify import Stratification
+    from stratify.data import check_disjoint
+
+    cohort = Cohort(frame)
+    with pytest.raises(ValueError, match="holds 3 of the discovery cohort's 3 patients"):
+        Stratification().run(cohort, validation=cohort)
+    other = frame.copy()
+    other["age"] = [20.0, 30.0, 40.0]
+    with pytest.warns(UserWarning, match="3 patient id"):
+        check_disjoint(cohort, Cohort(other))
+    other["patient_id"] = ["q1", "q2", "q3"]
+    check_disjoint(cohort, Cohort(other))  # distinct ids: nothing to say

@@ -115,8 +115,11 @@ def test_unmapped_values_become_missing_and_are_counted():
     assert values == {"SSA": {"maybe": 2}, "sexe": {"X": 1}, "IgG": {"n/a": 1}}
     frame = harmonizer.report_.to_frame()
     assert frame.loc[frame["item"] == "unmapped_value", "count"].sum() == 4
-    with pytest.raises(ValueError, match="maybe"):
-        Harmonizer(mapping, on_unmapped="error").transform({"A": export})
+    strict = Harmonizer(mapping, on_unmapped="error")
+    with pytest.raises(ValueError, match="'SSA': 2 unmapped value") as error:
+        strict.transform({"A": export})
+    assert "maybe" not in str(error.value)  # counts, never the export's text
+    assert strict.report_.unmapped_values["A"]["SSA"] == {"maybe": 2}
 
 
 def test_unit_conversions():
@@ -241,3 +244,24 @@ def test_unknown_centre_and_bad_parameters():
         Harmonizer(mapping, on_unmapped="ignore").transform({"A": pd.DataFrame({"id": ["a"]})})
     with pytest.raises(TypeError, match="dict"):
         Harmonizer(mapping).transform(pd.DataFrame({"id": ["a"]}))
+
+
+# --------------------------------------------------------------------------- issue 22.7
+def test_a_mapped_centre_without_export_is_named():
+    mapping = simple_mapping(SSA="anti_ro")
+    mapping["centres"]["B"] = mapping["centres"]["A"]
+    export = pd.DataFrame({"id": ["a", "b"], "SSA": [1, 0]})
+    with pytest.warns(UserWarning, match=r"1 mapped centre\(s\) got no export.*\['B'\]"):
+        Harmonizer(mapping).transform({"A": export})
+
+
+def test_free_text_values_never_appear_in_warnings_or_the_report_text():
+    mapping = simple_mapping(remarque={"to": "sex", "codes": {"femme": "F", "homme": "M"}})
+    export = pd.DataFrame({"id": ["a", "b", "c"],
+                           "remarque": ["femme", "Jean Dupont", "Jean Dupont"]})
+    harmonizer = Harmonizer(mapping)
+    with pytest.warns(UserWarning) as caught:
+        harmonizer.transform({"A": export})
+    messages = " ".join(str(w.message) for w in caught)
+    assert "Dupont" not in messages and "2 unmapped value(s), 1 distinct" in messages
+    assert "Dupont" not in str(harmonizer.report_)
