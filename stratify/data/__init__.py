@@ -17,7 +17,8 @@
 - :func:`little_mcar_test`, :class:`MCARTest`: Little's test of missing completely at random.
 - :func:`pseudonymize`, :func:`new_key`: keyed-hash patient ids for export, and a key.
 - :func:`save`, :func:`load`: model persistence with skops (no pickle).
-- :data:`TRUSTED_TYPES`, :class:`UntrustedTypesError`: what :func:`load` accepts by default.
+- :data:`TRUSTED_TYPES`, :class:`UntrustedTypesError`: what :func:`load` accepts by default;
+  :class:`UnsafeModelError`: a model file whose archive or trees break a safety rule.
 """
 
 from ._cohort import (
@@ -30,7 +31,7 @@ from ._cohort import (
 )
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
-from ._persist import TRUSTED_TYPES, UntrustedTypesError, load, save
+from ._persist import TRUSTED_TYPES, UnsafeModelError, UntrustedTypesError, load, save
 from ._pseudonymize import new_key, pseudonymize
 from ._quality import PLAUSIBILITY_RULES, QualityReport, quality_report
 from ._schema import BLOCKS, KINDS, PSS_SCHEMA, Schema, Variable
@@ -45,6 +46,7 @@ __all__ = [
     "PLAUSIBILITY_RULES",
     "PSS_SCHEMA",
     "TRUSTED_TYPES",
+    "UnsafeModelError",
     "UntrustedTypesError",
     "Cohort",
     "HarmonizationReport",

@@ -21,6 +21,16 @@ and a loader ``Node`` per type):
 - ``enum.Enum`` members (lifelines stores ``CensoringType.RIGHT``): written
   as the member's name and read back as ``EnumClass[name]``.
 
+Loading also checks what skops does not (:mod:`stratify.data._model_checks`):
+the archive may not expand beyond ``max_bytes`` (2 GiB) or, past 64 MiB,
+beyond ``max_ratio`` (100) times its size on disk; every ``.npy`` member
+must be exactly as long as its header declares; and every decision tree
+(scikit-learn's ``Tree``, HistGradientBoosting's ``TreePredictor``) must
+have its child and feature indices in bounds, no cycles and arrays of
+consistent shapes, since scikit-learn follows them in compiled code without
+checks. A file that fails raises :class:`UnsafeModelError` and nothing is
+returned.
+
 Objects that skops still cannot write raise a ``TypeError`` naming where
 they sit in the model (e.g. lifelines' parametric fitters, which hold
 formulaic model specifications with ``__slots__`` and autograd state, or
@@ -43,7 +53,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["save", "load", "TRUSTED_TYPES", "UntrustedTypesError"]
+from ._model_checks import MAX_BYTES, MAX_RATIO, UnsafeModelError, check_archive, check_models
+
+__all__ = ["save", "load", "TRUSTED_TYPES", "UntrustedTypesError", "UnsafeModelError"]
 
 TRUSTED_TYPES: tuple[str, ...] = (
     # builtins, numpy and pandas (pandas through the loader below, which builds frames
@@ -115,7 +127,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 Each is a class or function whose loading only sets attributes or refers to
 a function that computes on the data it is given; none reaches the file
-system, the network or the interpreter. Extend it per call with
+system, the network or the interpreter. The two tree types (``Tree``,
+``TreePredictor``), which skops does not trust because their indices are
+used unchecked, are trusted because :func:`load` checks every index before
+returning the model. Extend it per call with
 ``load(path, trusted=[...])``, after reading the file's type list.
 """
 
@@ -380,16 +395,38 @@ def _type_names(trusted: Any) -> list[str]:
     return names
 
 
-def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -> Any:
+def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None, *,
+         max_bytes: int | None = MAX_BYTES, max_ratio: float | None = MAX_RATIO) -> Any:
     """Load an object saved by :func:`save`, refusing types nobody vouched for.
 
-    The file's types are listed first, without building anything
-    (``skops.io.get_untrusted_types``). Types that skops trusts itself
-    (scikit-learn estimators, NumPy arrays, builtins) and those in
-    :data:`TRUSTED_TYPES` load; any other type must be named in ``trusted``,
-    otherwise nothing is loaded. Files that are not skops archives (pickle
-    or joblib files, for instance) are refused without being read further:
-    stratify never unpickles.
+    Before anything is built, the file is checked in three steps, each of
+    which refuses it with nothing loaded:
+
+    1. The archive: from the zip directory and the first bytes of each
+       member, it may expand to at most ``max_bytes`` (default 2 GiB) and,
+       beyond 64 MiB, to at most ``max_ratio`` (default 100) times its size
+       on disk (stratify's models expand about 6 times); every ``.npy``
+       member must be exactly as long as its header says, so a header
+       declaring a huge array is refused without allocating it.
+    2. The types (``skops.io.get_untrusted_types``): those skops trusts
+       itself (scikit-learn estimators, NumPy arrays, builtins) and those in
+       :data:`TRUSTED_TYPES` load; any other must be named in ``trusted``.
+    3. After loading, before returning: every decision tree in the object
+       (scikit-learn ``Tree``, HistGradientBoosting ``TreePredictor``,
+       found through pipelines, calibrated and ensemble models, lists and
+       dicts) has children that come after their parent and exist, one
+       parent per node, leaves marked consistently, feature indices below
+       the number of features its estimator was fitted on, finite
+       thresholds, category bitsets that exist, and arrays whose shapes
+       agree (``values``, ``max_depth``, HistGradientBoosting's bin mapper
+       and baseline); ensembles feed their trees as many features as the
+       trees expect. scikit-learn follows these indices in compiled code
+       without bounds checks, so a tampered file would otherwise crash the
+       process on ``predict``.
+
+    Files that are not skops archives (pickle or joblib files, for
+    instance) are refused without being read further: stratify never
+    unpickles.
 
     Parameters
     ----------
@@ -397,6 +434,12 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -
     trusted : list of str or type, optional
         Further types to trust for this call (fully qualified names as in the
         error message, or the types themselves).
+    max_bytes : int or None, default=2 GiB
+        Largest total size the archive's members may expand to; None lifts
+        the limit.
+    max_ratio : float or None, default=100
+        Largest expansion relative to the file's size on disk, for files
+        expanding beyond 64 MiB; None lifts the limit.
 
     Returns
     -------
@@ -406,6 +449,9 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -
     ------
     UntrustedTypesError
         Listing the untrusted types and how to pass them.
+    UnsafeModelError
+        The archive or a tree breaks one of the rules above; the message
+        names the member or the attribute path and the rule.
     ValueError
         The file is not a skops archive.
 
@@ -431,6 +477,12 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -
         raise ValueError(f"{path}: not a skops file (a zip archive with schema.json). "
                          "stratify never unpickles, so pickle and joblib files cannot be "
                          "loaded; save models with stratify.data.save.")
+    try:
+        check_archive(str(path), path.stat().st_size, max_bytes=max_bytes,
+                      max_ratio=max_ratio, label=str(path))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise ValueError(f"{path}: not a valid skops file ({type(exc).__name__}: {exc}).") \
+            from None
     _register()
     try:
         found = sio.get_untrusted_types(file=path)
@@ -440,4 +492,6 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None) -
     refused = sorted(set(found) - set(TRUSTED_TYPES) - set(extra))
     if refused:
         raise UntrustedTypesError(str(path), refused)
-    return sio.load(path, trusted=sorted(found))
+    obj = sio.load(path, trusted=sorted(found))
+    check_models(obj, str(path))
+    return obj
