@@ -19,7 +19,7 @@ import os
 import platform
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,15 +213,25 @@ class StratificationResult:
         return out
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, trusted: list[str] | None = None
-             ) -> StratificationResult:
-        """Read a result written by :meth:`save`; models are loaded safely with skops.
+    def load(cls, directory: str | os.PathLike,
+             trusted: Iterable[str | type] | None = None) -> StratificationResult:
+        """Read a result written by :meth:`save`, checking every file before using it.
+
+        ``run.json`` is read only up to 16 MiB and must be the JSON object
+        :meth:`save` writes (``config`` and ``versions`` objects, ``timings``
+        in seconds, each table's layout with ``index_levels`` between 1 and
+        the number of columns of its CSV); models are loaded with
+        :func:`stratify.data.load`, with the same ``trusted`` contract and
+        the same checks (archive size limits, every tree's indices), so a
+        damaged or altered folder raises an error naming the file, the key
+        or the tree, and the rule; nothing is returned.
 
         Parameters
         ----------
         directory : str or path
-        trusted : list of str, optional
-            Types skops may load beyond its defaults (see :func:`stratify.data.load`).
+        trusted : list of str or type, optional
+            Types the models may hold beyond those :func:`stratify.data.load`
+            trusts by default (fully qualified names or the types themselves).
 
         Returns
         -------
@@ -229,24 +239,34 @@ class StratificationResult:
             Tables as written (index levels restored, text index levels kept as
             text), labels, exclusions, configuration, versions, timings and
             models; ``artifacts`` (curves, explanations) are not saved.
-        """
-        from .data import load
 
+        Raises
+        ------
+        ValueError
+            ``run.json`` or a table layout is malformed; a model file is
+            refused (:class:`stratify.data.UnsafeModelError`,
+            :class:`stratify.data.UntrustedTypesError`).
+        TypeError
+            ``trusted`` is not a list of type names or types.
+        """
+        from ._saved_result import read_run_json, table_layout
+        from .data import load
+        from .data._persist import _type_names
+
+        _type_names(trusted)  # refuse a malformed trust list before reading anything
         src = Path(directory)
-        meta = json.loads((src / "run.json").read_text("utf-8"))
-        layout = meta.get("tables", {})
+        meta = read_run_json(src / "run.json")
         tables = {}
         for path in sorted((src / "tables").glob("*.csv")):
-            info = layout.get(path.stem, {})
-            levels = list(range(int(info.get("index_levels", 1))))
-            text = [c for c in info.get("text_columns", [])]
+            levels, text, attrs = table_layout(src / "run.json", meta["tables"], path)
+            dtypes: dict[int | str, type] = {**dict.fromkeys(levels, str),
+                                             **dict.fromkeys(text, str)}
             # only empty cells are missing ("NA" may be a level); text columns had none
             table = pd.read_csv(path, index_col=levels, keep_default_na=False,
-                                na_values=[""],
-                                dtype={**{i: str for i in levels}, **dict.fromkeys(text, str)})
+                                na_values=[""], dtype=dtypes)
             table[text] = table[text].fillna("")
             table.index = _restore_index(table.index)
-            table.attrs.update(info.get("attrs", {}))
+            table.attrs.update(attrs)
             tables[path.stem] = table
         labels = None
         if (src / "labels.csv").exists():
@@ -256,7 +276,7 @@ class StratificationResult:
             "*.skops"))}
         return cls(config=meta["config"], versions=meta["versions"], labels=labels,
                    excluded=excluded, tables=tables, models=models,
-                   timings=meta.get("timings", {}))
+                   timings=meta["timings"])
 
 
 def _text_columns(table: pd.DataFrame) -> list[str]:
