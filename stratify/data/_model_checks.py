@@ -57,6 +57,19 @@ class UnsafeModelError(ValueError):
         (e.g. ``.model_.calibrated_classifiers_[0].estimator._predictors[3][0]``).
     rule : str
         The rule broken.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from stratify.data import UnsafeModelError, load, save
+    >>> tree = DecisionTreeClassifier(random_state=0).fit([[0], [1], [2]], [0, 1, 1])
+    >>> path = save(tree, os.path.join(tempfile.mkdtemp(), "tree.skops"))
+    >>> try:
+    ...     load(path, max_bytes=1000)
+    ... except UnsafeModelError as err:
+    ...     print(err.rule)
+    would expand to ... KiB, more than the limit of 1000 bytes (max_bytes)
     """
 
     def __init__(self, path: str, where: str, rule: str):
