@@ -372,3 +372,65 @@ def test_every_public_stratify_estimator_is_trusted():
                 if name not in TRUSTED_TYPES:
                     missing.append(name)
     assert not missing, f"add to stratify.data._persist.TRUSTED_TYPES: {missing}"
+
+
+# --------------------------------------------------------------------------- tree checks
+def tree_nodes_feature(src, dst, value):
+    """Copy a skops archive, setting the first split's feature of the first Tree's nodes."""
+    with zipfile.ZipFile(src) as z_in, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z_out:
+        done = False
+        for name in z_in.namelist():
+            content = z_in.read(name)
+            if name.endswith(".npy") and not done:
+                a = np.load(io.BytesIO(content), allow_pickle=False)
+                if a.dtype.names and "left_child" in a.dtype.names:
+                    a = a.copy()
+                    a["feature"][np.flatnonzero(a["left_child"] != -1)[0]] = value
+                    buffer = io.BytesIO()
+                    np.save(buffer, a, allow_pickle=False)
+                    content, done = buffer.getvalue(), True
+            z_out.writestr(name, content)
+    assert done
+    return dst
+
+
+def test_trees_are_checked_wherever_they_sit(data, tmp_path):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from stratify.data import UnsafeModelError
+
+    X, y, *_ = data
+    model = make_pipeline(
+        ColumnTransformer([("keep", "passthrough", ["age", "mol_MX1", "crp_mg_l"])]),
+        CalibratedClassifierCV(ExtraTreesClassifier(n_estimators=2, max_depth=3,
+                                                    random_state=0), cv=2)).fit(X, y)
+    path = save({"runs": [model]}, tmp_path / "nested.skops")
+    np.testing.assert_array_equal(load(path)["runs"][0].predict(X), model.predict(X))
+    bad = tree_nodes_feature(path, tmp_path / "bad.skops", 3)  # 3 features were fitted
+    with pytest.raises(UnsafeModelError, match=r"\['runs'\]\[0\]\.steps\[1\]\[1\]\."
+                                               r"calibrated_classifiers_\[\d\]\.estimator\."
+                                               r"estimators_\[\d\]\.tree_ \(Tree\): a split "
+                                               r"node's feature is outside \[0, n_features = 3\)"):
+        load(bad)
+
+
+def test_gradient_boosting_columns_must_match_its_outputs(data, tmp_path):
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from stratify.data import UnsafeModelError
+
+    X, *_ = data
+    Z = X.fillna(0)
+    y = np.where(Z["mol_MX1"] > 0.5, "a", np.where(Z["mol_MX1"] > -0.5, "b", "c"))
+    model = GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0).fit(Z, y)
+    path = save(model, tmp_path / "gb.skops")
+    np.testing.assert_array_equal(load(path).predict(Z), model.predict(Z))
+    assert model.estimators_.shape == (3, 3)
+    # predict writes tree k's output into column k: one tree per class, no more
+    model.n_trees_per_iteration_ = 2
+    with pytest.raises(UnsafeModelError, match=r"estimators_ has shape \(3, 3\), expected "
+                                               r"\(n_estimators, n_trees_per_iteration_ = 2\)"):
+        load(save(model, tmp_path / "gb_bad.skops"))
