@@ -183,6 +183,14 @@ def validate(
       - column 'age': values must be a number in [16, 100] (1 row: p2)
       - column 'essdai_cns': values must be one of 0, 2, 3 (1 row: p2)
     """
+    return _validate(df, schema, required=required, allow_unknown=allow_unknown, source=source)
+
+
+def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | None = None,
+              allow_unknown: bool = False, source: str | None = None, first_row: int = 0,
+              check_duplicates: bool = True) -> pd.DataFrame:
+    """:func:`validate` for one block of rows of a file: rows are numbered from
+    ``first_row + 1``; duplicated ids are left to the caller when it reads blocks."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"validate expects a pandas DataFrame; got {type(df).__name__}.")
     problems: list[Problem] = []
@@ -202,7 +210,7 @@ def validate(
         problems.append(Problem(str(col), "appears more than once in the header"))
     frame = frame.loc[:, ~frame.columns.duplicated()]
 
-    positions = pd.Index([f"row {i + 1}" for i in range(len(frame))])
+    positions = pd.Index([f"row {first_row + i + 1}" for i in range(len(frame))])
     ids = frame.index
     missing_id = pd.isna(ids) | (ids.astype(str).str.strip() == "")
     if missing_id.any():
@@ -210,7 +218,7 @@ def validate(
         problems.append(Problem("patient_id", "must not be missing", rows, n))
     id_str = pd.Index(ids.astype(str).str.strip(), name="patient_id")
     dup = id_str.duplicated(keep=False) & ~np.asarray(missing_id)
-    if dup.any():
+    if check_duplicates and dup.any():
         rows, n = _row_ids(id_str, dup)
         problems.append(Problem("patient_id", "must be unique (duplicated patients)", rows, n))
     frame = frame.set_axis(id_str, axis=0)

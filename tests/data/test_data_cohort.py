@@ -151,3 +151,52 @@ def test_a_validation_cohort_holding_the_discovery_patients_is_refused(frame):
         check_disjoint(cohort, Cohort(other))
     other["patient_id"] = ["q1", "q2", "q3"]
     check_disjoint(cohort, Cohort(other))  # distinct ids: nothing to say
+
+
+# --------------------------------------------------------------------------- issue 22.11
+def test_blocks_of_rows_give_the_same_problems_as_one_read(tmp_path, monkeypatch):
+    import stratify.data._cohort as cohort_module
+
+    monkeypatch.setattr(cohort_module, "CHUNK_ROWS", 2)
+    path = write(tmp_path, "patient_id,age,anti_ro\np1,250,1\np2,50,0\np3,60,1\n,70,0\n"
+                           "p5,300,1\np1,40,0\n")
+    with pytest.raises(SchemaError) as err:
+        Cohort.from_csv(path)
+    text = str(err.value)
+    assert "column 'age': values must be a number in [16, 100] (2 rows: p1, p5)" in text
+    assert "column 'patient_id': must not be missing (1 row: row 4)" in text
+    assert "must be unique (duplicated patients) (2 rows: p1, p1)" in text
+    assert text.count("column 'age'") == 1 and "250" not in text
+
+
+def test_reading_in_blocks_gives_the_frame_of_one_read(tmp_path, frame, monkeypatch):
+    import stratify.data._cohort as cohort_module
+
+    cohort = Cohort(frame)
+    path = tmp_path / "c.csv"
+    cohort.to_csv(path)
+    monkeypatch.setattr(cohort_module, "CHUNK_ROWS", 2)
+    again = Cohort.from_csv(path)
+    pd.testing.assert_frame_equal(again.data, cohort.data)
+
+
+@pytest.mark.slow
+def test_reading_a_cohort_allocates_less_than_three_times_the_file(tmp_path, monkeypatch):
+    """The file is read and validated in blocks of rows into preallocated columns:
+    the peak allocation is the cohort itself (float64) plus one block, where reading
+    the whole text, a copy of it and unvalidated frames took 17 times the file."""
+    import tracemalloc
+
+    import stratify.data._cohort as cohort_module
+    from benchmarks.bench_validate import write_cohort_file
+
+    path = write_cohort_file(tmp_path / "cohort.csv", 20_000)
+    monkeypatch.setattr(cohort_module, "CHUNK_ROWS", 1_000)  # 1M rows in blocks of 20,000
+    tracemalloc.start()
+    try:
+        cohort = Cohort.from_csv(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(cohort) == 20_000 and cohort.data.shape[1] == 96
+    assert peak < 3 * path.stat().st_size, peak / path.stat().st_size
