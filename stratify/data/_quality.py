@@ -584,6 +584,7 @@ class QualityReport:
     min_completeness: float
     alpha: float
     notes: list[str] = field(default_factory=list)
+    _protected: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         flagged = self.flags()
@@ -617,7 +618,9 @@ class QualityReport:
         """
         if min_cell <= 1:
             return self.table.copy()
-        return _protect_table(self.table, self.centres, min_cell)
+        if min_cell not in self._protected:  # the report, its CSV and figures ask several times
+            self._protected[min_cell] = _protect_table(self.table, self.centres, min_cell)
+        return self._protected[min_cell].copy()
 
     def flags(self, min_cell: int = MIN_CELL) -> pd.DataFrame:
         """The flagged rows of :meth:`to_frame`, with a ``reason`` in words."""
