@@ -356,6 +356,7 @@ def _check_hist_gradient_boosting(model: Any, fail: _Fault, checked: set[int]) -
     for name in ("bin_thresholds_", "n_bins_non_missing_"):
         if len(getattr(mapper, name, ())) != n_features:
             fail(f"_bin_mapper.{name} must have one entry per feature ({n_features})")
+    _check_hgb_preprocessor(model, n_features, fail)
     baseline = np.asarray(getattr(model, "_baseline_prediction", None))
     if baseline.shape != (1, n_trees):
         fail(f"_baseline_prediction has shape {baseline.shape}, expected (1, {n_trees})")
@@ -372,6 +373,43 @@ def _check_hist_gradient_boosting(model: Any, fail: _Fault, checked: set[int]) -
             _check_predictor(predictor, _Fault(fail.label, f"{fail.where}._predictors[{i}][{k}]",
                                                predictor), n_features, categorical)
             checked.add(id(predictor))
+
+
+def _check_hgb_preprocessor(model: Any, n_features: int, fail: _Fault) -> None:
+    """The column transformer that encodes categories must output ``n_features`` columns.
+
+    Its output goes to the trees unchecked, so it may only be what
+    scikit-learn builds: an ordinal encoder and an identity transform over
+    column masks that together cover as many columns as the trees expect.
+    """
+    preprocessor = getattr(model, "_preprocessor", None)
+    if preprocessor is None:
+        return
+    from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
+    from sklearn.utils.validation import check_array
+
+    steps = getattr(preprocessor, "transformers_", None)
+    if not isinstance(steps, list):
+        fail("_preprocessor must be a fitted column transformer")
+    width = 0
+    for step in steps:
+        if not (isinstance(step, tuple) and len(step) == 3):
+            fail("_preprocessor.transformers_ must hold (name, transformer, columns) triples")
+        _, transformer, columns = step
+        if isinstance(transformer, str) and transformer == "drop":
+            continue
+        identity = (isinstance(transformer, str) and transformer == "passthrough") or (
+            type(transformer) is FunctionTransformer
+            and getattr(transformer.func, "func", transformer.func) in (None, check_array))
+        if not (identity or type(transformer) is OrdinalEncoder):
+            fail(f"_preprocessor may only encode categories or pass columns through, not "
+                 f"apply a {type(transformer).__name__} (the trees would read past its output)")
+        mask = np.asarray(columns)
+        if mask.dtype != bool or mask.shape != (n_features,):
+            fail(f"_preprocessor's columns must be masks over the {n_features} features")
+        width += int(mask.sum())
+    if width != n_features:
+        fail(f"_preprocessor outputs {width} column(s); its trees read {n_features}")
 
 
 def _check_ensemble(model: Any, fail: _Fault) -> None:

@@ -360,3 +360,37 @@ def test_nested_archive_counts_against_the_budget(saved, tmp_path):
     path = replace_member(saved["tree"], tmp_path / "nested.skops", inner.getvalue())
     with pytest.raises(UnsafeModelError, match=r"nested.skops \(.*\.npy\).*a zip bomb"):
         load(path)
+
+
+def test_hgb_category_encoder_must_feed_every_feature(tmp_path):
+    """The encoder's output goes to the trees unchecked: it must be as wide as they expect.
+
+    (Category encoding holds a functools.partial, which load trusts only when told.)
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(N, 3)), columns=list("abc"))
+    X["s"] = pd.Categorical(rng.choice(["x", "y", "z"], N))
+    y = np.where(X["a"] + (X["s"] == "x") > 0.5, "A", "B")
+    with threadpool_limits(limits=1):
+        model = HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype",
+                                               random_state=0).fit(X, y)
+    trust = ["functools.partial", "sklearn.utils.validation.check_array"]
+
+    def round_trip(name):
+        with pytest.warns(UserWarning, match="functools.partial"):
+            path = save(model, tmp_path / name)
+        return load(path, trusted=trust)
+
+    np.testing.assert_array_equal(round_trip("ok.skops").predict(X), model.predict(X))
+    name, identity, columns = model._preprocessor.transformers_[1]
+    model._preprocessor.transformers_[1] = (name, identity, np.array([True, False, False,
+                                                                      False]))
+    with pytest.raises(UnsafeModelError, match=r"_preprocessor outputs 2 column\(s\); its "
+                                               r"trees read 4"):
+        round_trip("narrow.skops")
+    model._preprocessor.transformers_[1] = (name, PCA(n_components=1), columns)
+    with pytest.raises(UnsafeModelError, match="not apply a PCA"):
+        round_trip("pca.skops")
