@@ -71,7 +71,7 @@ from benchmarks._measure import measure, ratios
 WORKFLOW_CONFIG: dict[str, Any] = {
     "n_jobs": 1,
     "cluster": {"n_resamples": 10, "k_max": 6},
-    "classify": {"estimator": "logistic", "panel_size": None, "n_bootstrap": 50},
+    "classify": {"estimator": "logistic", "panel_size": 0, "n_bootstrap": 50},
     "survival": {"n_bootstrap": 0},
     "explain": {"max_rows": 200},
 }

@@ -111,7 +111,7 @@ uses 30 resamples (stability 0.99 on the discovery cohort, as with 50)."""
 QUICK_CONFIG: dict[str, Any] = {
     "n_jobs": -1,
     "cluster": {"n_resamples": 10, "k_max": 6, "n_imputations": 2},
-    "classify": {"estimator": "logistic", "panel_size": None, "n_bootstrap": 100},
+    "classify": {"estimator": "logistic", "panel_size": 0, "n_bootstrap": 100},
     "survival": {"n_bootstrap": 20},
     "explain": {"max_rows": 150},
 }

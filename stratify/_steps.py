@@ -13,12 +13,29 @@ import pandas as pd
 
 from .data import Cohort
 
+RISK_COLUMNS = ["salivary_gland_enlargement", "lymphadenopathy", "raynaud", "anti_ro", "rf",
+                "monoclonal_component", "c4_low"]
+"""Columns the seven-factor lymphoma score needs (``anti_la`` is optional)."""
+
 ESSDAI_COLUMNS = [
     "essdai_constitutional", "essdai_lymphadenopathy", "essdai_glandular", "essdai_articular",
     "essdai_cutaneous", "essdai_pulmonary", "essdai_renal", "essdai_muscular", "essdai_pns",
     "essdai_cns", "essdai_haematological", "essdai_biological",
 ]
 ESSPRI_COLUMNS = ["esspri_dryness", "esspri_fatigue", "esspri_pain"]
+
+NO_STRUCTURE = "no subgroup structure was found (k = 1)"
+"""Why the subgroup steps are skipped when the clustering finds one group."""
+
+MIN_CENTER_SIZE = 2
+"""Patients a centre needs for its shift and spread to be estimated (centre correction)."""
+
+
+class _Skip(Exception):
+    """Raised by a step that cannot run on these data; the message says why.
+
+    The run goes on without the step, and ``result.skipped`` records the reason.
+    """
 
 
 @dataclass
@@ -44,6 +61,22 @@ def _has(data: pd.DataFrame, columns: list[str]) -> bool:
     return all(c in data.columns for c in columns)
 
 
+def _skip(result, step: str, reason: str) -> None:
+    """Record that ``step`` did not run, and why (a table, so that it is saved)."""
+    row = pd.DataFrame({"reason": [reason]}, index=pd.Index([step], name="step"))
+    previous = result.tables.get("skipped_steps")
+    result.tables["skipped_steps"] = row if previous is None else pd.concat([previous, row])
+
+
+def _subgroups(result) -> pd.Series:
+    """The subgroup labels, or a skip when there are none to describe."""
+    if result.labels is None:
+        raise _Skip("no subgroups: the clustering step did not run")
+    if result.labels.nunique() < 2:
+        raise _Skip(NO_STRUCTURE)
+    return result.labels
+
+
 def step_scores(result, state: _State) -> None:
     from . import scores
 
@@ -57,8 +90,12 @@ def step_scores(result, state: _State) -> None:
     if _has(data, ["focus_score", "anti_ro"]):
         acr = scores.acr_eular_2016(data)
         out["acr_eular_2016_points"] = acr["points"]
-    risk = scores.lymphoma_risk_score(data)
-    out["lymphoma_risk_factors"] = risk["n_factors"]
+    if _has(data, RISK_COLUMNS):
+        risk = scores.lymphoma_risk_score(data)
+        out["lymphoma_risk_factors"] = risk["n_factors"]
+    if out.shape[1] == 0:
+        raise _Skip("the cohort has the columns of no score (ESSDAI, ESSPRI, ACR/EULAR 2016, "
+                    "lymphoma risk factors)")
     state.scores = out
     result.artifacts["scores"] = out
     result.tables["scores_summary"] = out.describe().T
@@ -68,7 +105,7 @@ def step_quality(result, state: _State) -> None:
     from .data import quality_report
 
     if "center" not in state.cohort.data.columns:
-        return
+        raise _Skip("the cohort has no 'center' column")
     report = quality_report(state.cohort)
     result.artifacts["quality"] = report
     result.tables["quality_flags"] = report.flags()
@@ -96,9 +133,24 @@ def step_features(result, state: _State) -> None:
     empty = X.index[X.isna().all(axis=1)]
     _exclude(result, empty, "cluster", "no cluster feature observed")
     X = X.drop(index=empty)
+    if X.empty:
+        raise _Skip(f"no patient has an observed cluster feature ({X.shape[1]} column(s))")
     method = config["preprocess"]["center_correction"]
-    if method not in (None, False, "", "none") and "center" in data.columns \
-            and data.loc[X.index, "center"].nunique() > 1:
+    correct = method not in (False, "none") and "center" in data.columns
+    if correct:
+        sizes = data.loc[X.index, "center"].value_counts()
+        small = data.index[data["center"].isin(sizes.index[sizes < MIN_CENTER_SIZE])]
+        small = X.index.intersection(small, sort=False)
+        # a centre's shift cannot be estimated from one patient: its patients
+        # would stay on their own scale, so they are left out of the clustering
+        _exclude(result, small, "cluster",
+                 f"centre with fewer than {MIN_CENTER_SIZE} patients with cluster features: "
+                 "its measurements cannot be centre-corrected")
+        X = X.drop(index=small)
+        if X.empty:
+            raise _Skip(f"every centre has fewer than {MIN_CENTER_SIZE} patients with cluster "
+                        "features: none can be centre-corrected")
+    if correct and data.loc[X.index, "center"].nunique() > 1:
         protect = list(config["preprocess"]["protect"])
         corrector = CenterCorrector(method=method, protect=protect or None)
         frame = X.join(data[["center", *protect]])
@@ -123,13 +175,14 @@ def step_cluster(result, state: _State) -> None:
     from .cluster import ConsensusClustering
 
     c, seed = state.config["cluster"], state.config["seed"]
+    if state.X is None or state.corrected is None:
+        raise _Skip("no cluster features: the features step did not run")
     model = ConsensusClustering(
         method=c["method"], k_range=range(int(c["k_min"]), int(c["k_max"]) + 1),
         n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
         n_imputations=int(c["n_imputations"]),
         n_jobs=state.config["n_jobs"], random_state=seed,
     )
-    assert state.X is not None and state.corrected is not None, "step_features runs first"
     if c["missing"] == "mixture" and state.corrected.isna().to_numpy().any():
         # the clustering imputes its features itself, by draws from a mixture
         # fitted to the observed values (chained equations blur subgroups)
@@ -151,43 +204,61 @@ def step_cluster(result, state: _State) -> None:
     result.artifacts["embedding"] = embedding
     result.artifacts["confidence"] = pd.Series(np.asarray(model.confidence_),
                                                index=state.X.index, name="confidence")
+    if model.k_ == 1:
+        result.artifacts["no_structure"] = str(getattr(model, "reason_", "") or NO_STRUCTURE)
 
 
 def step_profile(result, state: _State) -> None:
     from .cluster import profile
     from .report import table_one
 
-    data = state.cohort.data.loc[result.labels.index]
+    labels = _subgroups(result)
+    data = state.cohort.data.loc[labels.index]
     blocks = state.config["profile"]["blocks"]
-    described = state.cohort.select(blocks=blocks).loc[result.labels.index]
+    described = state.cohort.select(blocks=blocks).loc[labels.index]
     numeric = [c for c in described.columns if pd.api.types.is_numeric_dtype(described[c])]
     features = described[numeric]
     if state.scores is not None:
         features = features.join(state.scores)
-    result.tables["profile"] = profile(features, result.labels)
-    result.tables["profile_clusterfeatures"] = profile(state.X, result.labels)
+    result.tables["profile_clusterfeatures"] = profile(state.X, labels)
+    if features.shape[1] == 0:
+        # e.g. a file of expression values only: the subgroups are described
+        # by the features that made them
+        result.tables["profile"] = result.tables["profile_clusterfeatures"]
+        result.artifacts["profile_note"] = (
+            f"The cohort has no column of the profile blocks ({', '.join(blocks)}); the "
+            "subgroups are described by their cluster features.")
+    else:
+        result.tables["profile"] = profile(features, labels)
     t1 = described.join(state.scores) if state.scores is not None else described
     if "center" in data.columns:
         t1 = t1.join(data[["center"]])
-    result.tables["table_one"] = table_one(t1, result.labels,
-                                           min_cell=int(state.config["report"]["min_cell"]))
+    if t1.shape[1]:
+        result.tables["table_one"] = table_one(t1, labels,
+                                               min_cell=int(state.config["report"]["min_cell"]))
 
 
 def step_classify(result, state: _State) -> None:
     from .classify import SubgroupClassifier, cross_validate
 
     c, seed = state.config["classify"], state.config["seed"]
-    data = state.cohort.data.loc[result.labels.index]
+    labels = _subgroups(result)
+    data = state.cohort.data.loc[labels.index]
     groups = data["center"] if c["by_center"] and "center" in data.columns else None
-    panel = c["panel_size"]
+    if groups is not None and groups.nunique() < 2:
+        # one centre: leave-one-centre-out has nothing to leave out
+        groups = None
+        result.artifacts["classifier_folds"] = ("one centre only: stratified folds instead "
+                                                "of leave-one-centre-out")
+    panel = c["panel_size"] or None  # 0: no marker panel
     model = SubgroupClassifier(estimator=c["estimator"], panel_size=panel, random_state=seed)
     # with multiple imputation the folds run on every imputed set, pooled by Rubin's rules
     frames = state.frames if len(state.frames) > 1 else state.X
-    cv = cross_validate(model, frames, result.labels, groups=groups,
+    cv = cross_validate(model, frames, labels, groups=groups,
                         n_bootstrap=int(c["n_bootstrap"]), random_state=seed,
                         n_jobs=state.config["n_jobs"])
     # the folds above ran in parallel; the final fit parallelizes its own panel search
-    model.set_params(n_jobs=state.config["n_jobs"]).fit(state.X, result.labels)
+    model.set_params(n_jobs=state.config["n_jobs"]).fit(state.X, labels)
     result.models["classifier"] = model
     result.artifacts["classifier_cv"] = cv
     result.tables["classifier_metrics"] = cv.metrics
@@ -212,13 +283,13 @@ def step_survival(result, state: _State) -> None:
     c, seed = state.config["survival"], state.config["seed"]
     data = state.cohort.data
     if not _has(data, ["lymphoma_time_years", "lymphoma_event"]):
-        result.artifacts["survival_skipped"] = "no lymphoma outcome columns"
-        return
+        raise _Skip("no lymphoma outcome columns (lymphoma_time_years, lymphoma_event)")
     outcome = data[["lymphoma_time_years", "lymphoma_event"]]
     no_outcome = outcome.index[outcome.isna().any(axis=1)]
     _exclude(result, no_outcome, "survival", "lymphoma time or event missing")
     keep = outcome.index.difference(no_outcome, sort=False)
-    with_subgroup = c["include_subgroup"] and result.labels is not None
+    subgroups = result.labels is not None and result.labels.nunique() > 1
+    with_subgroup = c["include_subgroup"] and subgroups
     if with_subgroup:
         # the subgroup is a covariate: a patient without one would silently
         # count as the reference subgroup
@@ -231,6 +302,18 @@ def step_survival(result, state: _State) -> None:
         dummies = pd.get_dummies(result.labels.reindex(keep), prefix="subgroup",
                                  dtype=float).iloc[:, 1:]
         X = X.join(dummies)
+    if not (data.loc[keep, "lymphoma_event"] == 1).any():
+        raise _Skip("no lymphoma event among the patients with an outcome")
+    # a covariate never observed cannot be imputed, one with a single value has
+    # no hazard ratio (the Cox fit diverges): both are left out, and said
+    left_out = {col: ("no observed value" if X[col].isna().all() else "one value only")
+                for col in X.columns if X[col].nunique(dropna=True) < 2}
+    X = X.drop(columns=list(left_out))
+    if left_out:
+        result.artifacts["survival_left_out"] = left_out
+    if X.shape[1] == 0:
+        raise _Skip("no usable covariate: the 'survival.features' columns are absent, never "
+                    "observed or constant")
     imputer = make_imputer("iterative", random_state=seed)
     X = imputer.fit_transform(X)
     time_, event = data.loc[keep, "lymphoma_time_years"], data.loc[keep, "lymphoma_event"]
@@ -256,7 +339,7 @@ def step_survival(result, state: _State) -> None:
     result.tables["survival_calibration"] = evaluation.calibration
     if hasattr(model, "summary_"):
         result.tables["hazard_ratios"] = model.summary_
-    if result.labels is not None:
+    if subgroups:
         # curves by subgroup: patients without a subgroup are already listed
         # in result.excluded (cluster step), so they are left out here quietly
         grouped = np.flatnonzero(keep.isin(result.labels.index))
@@ -265,14 +348,18 @@ def step_survival(result, state: _State) -> None:
         result.tables["logrank"] = logrank(y[grouped], groups).to_frame()
         result.artifacts["cif"] = cumulative_incidence(time_.iloc[grouped], event.iloc[grouped],
                                                        groups)
+    else:
+        # no subgroups (none found, or no clustering): the whole cohort's curves
+        result.artifacts["km"] = kaplan_meier(y)
+        result.artifacts["cif"] = cumulative_incidence(time_, event)
 
 
 def step_explain(result, state: _State) -> None:
     from .explain import explain, explain_clusters
 
     c, seed = state.config["explain"], state.config["seed"]
-    if state.X is None or result.labels is None:
-        return
+    labels = _subgroups(result)
+    assert state.X is not None, "labels come with cluster features"
     rng = np.random.default_rng(seed)
     n = min(int(c["max_rows"]), len(state.X))
     rows = np.sort(rng.choice(len(state.X), n, replace=False))
@@ -280,7 +367,7 @@ def step_explain(result, state: _State) -> None:
     if "classifier" in result.models:
         result.artifacts["shap_classifier"] = explain(result.models["classifier"], sample)
     result.tables["cluster_explanation"] = explain_clusters(
-        sample, result.labels.iloc[rows], random_state=seed, n_jobs=state.config["n_jobs"])
+        sample, labels.iloc[rows], random_state=seed, n_jobs=state.config["n_jobs"])
 
 
 def _to_reference(X: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -348,8 +435,8 @@ def step_replicate(result, state: _State) -> None:
     """
     from .cluster import replicate
 
-    if state.validation is None or state.X is None:
-        return
+    _subgroups(result)
+    assert state.validation is not None and state.X is not None
     X = _cluster_frame(state.validation, state.config)
     absent = [c for c in state.X.columns if c not in X.columns]
     if absent:
@@ -359,6 +446,10 @@ def step_replicate(result, state: _State) -> None:
     empty = X.index[X.isna().all(axis=1)]
     _exclude(result, empty, "replication", "no cluster feature observed")
     X = X.drop(index=empty)
+    k = result.labels.nunique()
+    if len(X) < 2 * k:
+        raise _Skip(f"the validation cohort has {len(X)} patient(s) with cluster features; "
+                    f"reclustering it into k = {k} subgroups needs at least {2 * k}")
     X = _correct_external(result, state, X)
     model = result.models["cluster"]
     if model.imputer_ is None:
@@ -393,28 +484,6 @@ def _load_native_libraries() -> None:
     import sklearn.ensemble  # noqa: F401
 
 
-def _check_settings(config: dict[str, Any]) -> None:
-    """Settings of the workflow itself, checked before any step runs (the steps'
-    estimators check their own parameters when they are fitted)."""
-    if config["threads"] is not None:
-        _check_integer(config["threads"], "threads", 0, " (0: the libraries' defaults)")
-    rule = config["replicate"]["center_correction"]
-    if rule not in ("reference", "fitted"):
-        raise ValueError("The 'replicate.center_correction' setting must be 'reference' or "
-                         f"'fitted'. Got {rule!r} instead.")
-    missing = config["cluster"]["missing"]
-    if missing not in ("mixture", "imputed"):
-        raise ValueError("The 'cluster.missing' setting must be 'mixture' or 'imputed'. "
-                         f"Got {missing!r} instead.")
-    _check_integer(config["cluster"]["n_imputations"], "cluster.n_imputations", 1)
-
-
-def _check_integer(value: Any, name: str, minimum: int, meaning: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"The '{name}' setting must be an integer >= {minimum}{meaning}. "
-                         f"Got {value!r} instead.")
-
-
 def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bool) -> None:
     """Run the enabled steps in order, timing each (wall seconds in ``result.timings``)."""
     from threadpoolctl import threadpool_limits
@@ -425,7 +494,6 @@ def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bo
                if not section or result.config[section].get("enabled", True)]
     if validation is None:
         enabled = [(name, func) for name, func in enabled if name != "replicate"]
-    _check_settings(result.config)
     threads = result.config["threads"] or None
     if threads is not None:
         _load_native_libraries()
@@ -434,5 +502,12 @@ def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bo
         for name, func in bar:
             bar.set_postfix_str(name)
             start = time.perf_counter()
-            func(result, state)
+            try:
+                func(result, state)
+            except _Skip as reason:
+                _skip(result, name, str(reason))
+            except (ValueError, np.linalg.LinAlgError) as error:
+                # the data defeat this step (e.g. a model that cannot be fitted
+                # on them): the steps that do not depend on it still run
+                _skip(result, name, f"could not run on these data: {error}")
             result.timings[name] = round(time.perf_counter() - start, 3)

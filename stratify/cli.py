@@ -18,6 +18,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ._version import __version__
 
@@ -26,9 +27,23 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 
+def _out_dir(path: str, option: str) -> Path | None:
+    """The output folder, created and checked before any work; None (after
+    printing why) when it cannot be written."""
+    from .workflow import check_out_dir
+
+    try:
+        return check_out_dir(path, option)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .data import Cohort, SchemaError
 
+    if args.report is not None and _out_dir(args.report, "--report") is None:
+        return EXIT_USAGE
     try:
         cohort = Cohort.from_csv(args.file)
     except FileNotFoundError as err:
@@ -44,7 +59,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from .data import quality_report
 
         out = Path(args.report)
-        out.mkdir(parents=True, exist_ok=True)
         report = quality_report(cohort)
         (out / "quality_report.html").write_text(report.to_html(), encoding="utf-8")
         to_csv(report.to_frame(), out / "quality_report.csv")
@@ -56,6 +70,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .workflow import demo
 
+    if _out_dir(args.out, "--out") is None:
+        return EXIT_USAGE
     return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs, quick=args.quick))
 
 
@@ -69,6 +85,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .synthetic import write_preset
 
+    if _out_dir(args.out, "--out") is None:
+        return EXIT_USAGE
     try:
         paths = write_preset(args.preset, args.out)
     except ValueError as err:
@@ -80,18 +98,45 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shipped_benchmarks() -> Any:
+    """The ``benchmarks.runner`` module next to this stratify package, or None.
+
+    Imported by its path (the folder beside the ``stratify`` package of a
+    source checkout), never from the working directory: a ``benchmarks/``
+    folder there is somebody else's code. The package is registered under its
+    name first and its folder put first on ``sys.path``, so that its own
+    imports (``benchmarks.bench_*``, also in worker processes) resolve to it.
+    """
+    import importlib
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    package = root / "benchmarks"
+    if not (package / "__init__.py").is_file() or not (package / "runner.py").is_file():
+        return None
+    loaded = sys.modules.get("benchmarks")
+    if loaded is None or Path(getattr(loaded, "__file__", "") or "").resolve().parent != package:
+        for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+            del sys.modules[name]
+        spec = importlib.util.spec_from_file_location(
+            "benchmarks", package / "__init__.py", submodule_search_locations=[str(package)])
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["benchmarks"] = module
+        spec.loader.exec_module(module)
+    sys.path[:] = [str(root)] + [p for p in sys.path if p != str(root)]
+    return importlib.import_module("benchmarks.runner")
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        if (root / "benchmarks" / "runner.py").is_file() and str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-            break
-    try:
-        from benchmarks.runner import main as bench_main
-    except ImportError:
-        print("The benchmark suite lives in the source checkout (benchmarks/); run "
-              "stratify bench from the repository root.", file=sys.stderr)
+    runner = _shipped_benchmarks()
+    if runner is None:
+        print("The benchmark suite lives in the source checkout (benchmarks/ beside the "
+              "stratify package); this installation has none.", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    return int(bench_main(suite=args.suite, out=args.out, scheduler=args.scheduler,
+    if _out_dir(args.out, "--out") is None:
+        return EXIT_USAGE
+    return int(runner.main(suite=args.suite, out=args.out, scheduler=args.scheduler,
                           n_jobs=args.n_jobs, quiet=args.quiet, resume=args.resume))
 
 

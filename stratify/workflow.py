@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -30,12 +31,16 @@ from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
 from ._csv import to_csv
 from .data import Cohort, check_disjoint
 
-__all__ = ["Stratification", "StratificationResult", "demo", "library_versions",
-           "run_from_files"]
+__all__ = ["Stratification", "StratificationResult", "check_out_dir", "demo",
+           "library_versions", "run_from_files"]
 
 EXCLUSION_MESSAGE = "left out of one or more steps"
 """Part of the one warning a run gives when patients were excluded (the CLI
 prints the counts in its summary instead)."""
+
+SKIP_MESSAGE = "could not run on these data"
+"""Part of the one warning a run gives when steps were skipped (the CLI prints
+the reasons in its summary instead)."""
 
 QUICK_SIZES = {"discovery": 500, "validation": 300}
 """Patients sampled from each shipped cohort by ``stratify demo --quick``."""
@@ -84,7 +89,8 @@ class StratificationResult:
     tables : dict of str to DataFrame
         Aggregate tables (``scores_summary``, ``cluster_scores``, ``stability``,
         ``profile``, ``table_one``, ``classifier_metrics``, ``panel_curve``,
-        ``survival_metrics``, ``hazard_ratios``, ``replication``, ...).
+        ``survival_metrics``, ``hazard_ratios``, ``replication``, ...);
+        ``skipped_steps`` gives the reason of each step that did not run.
     models : dict
         Fitted estimators (``imputer``, ``cluster``, ``classifier``, ``risk_model``, ...).
     artifacts : dict
@@ -105,8 +111,22 @@ class StratificationResult:
 
     @property
     def k(self) -> int | None:
-        """Number of subgroups found."""
+        """Number of subgroups found (1: no subgroup structure; None: no clustering)."""
         return None if self.labels is None else int(self.labels.nunique())
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """The steps that did not run, each with the reason (from ``tables["skipped_steps"]``).
+
+        Examples
+        --------
+        >>> StratificationResult(config={}, versions={}).skipped
+        {}
+        """
+        table = self.tables.get("skipped_steps")
+        if table is None:
+            return {}
+        return {str(step): str(reason) for step, reason in table["reason"].items()}
 
     def summary(self) -> str:
         """A one-screen text summary: k, stability, classifier accuracy, C-index.
@@ -114,7 +134,9 @@ class StratificationResult:
         Counts only: no patient identifier and no patient-level value.
         """
         lines = ["stratify run summary", "--------------------"]
-        if self.labels is not None:
+        if self.k == 1:
+            lines.append("subgroups (k): 1: no subgroup structure was found")
+        elif self.labels is not None:
             from .report._suppress import size_texts
 
             sizes = size_texts(self.labels.value_counts().sort_index(),
@@ -156,6 +178,8 @@ class StratificationResult:
             counts = self.excluded.groupby(["step", "reason"], sort=False).size()
             for (step, reason), n in counts.items():
                 lines.append(f"excluded from {step}: {n} patient(s) ({reason})")
+        for step, reason in self.skipped.items():
+            lines.append(f"skipped {step}: {reason}")
         if self.timings:
             steps = ", ".join(f"{name} {sec:.1f}" for name, sec in self.timings.items())
             lines.append(f"time: {sum(self.timings.values()):.1f} s ({steps})")
@@ -329,7 +353,7 @@ class Stratification:
     >>> import stratify as st
     >>> cohort = st.synthetic.make_pss_cohort(n_patients=300, n_centers=3, seed=0)
     >>> config = {"cluster": {"n_resamples": 5, "k_max": 5, "method": "kmeans"},
-    ...           "classify": {"panel_size": None, "n_bootstrap": 20},
+    ...           "classify": {"panel_size": 0, "n_bootstrap": 20},
     ...           "survival": {"n_bootstrap": 0}, "explain": {"enabled": False},
     ...           "impute": {"kind": "simple"}}
     >>> result = st.Stratification(config).run(cohort)  # doctest: +SKIP
@@ -339,11 +363,69 @@ class Stratification:
 
     def __init__(self, config: Mapping[str, Any] | str | os.PathLike | None = None):
         self.config = config
+        self.validate()
 
     def _config(self) -> dict[str, Any]:
         if isinstance(self.config, (str, os.PathLike)):
             return load_config(self.config)
         return merge_config(self.config)
+
+    def validate(self, cohort: Cohort | None = None, validation: Cohort | None = None
+                 ) -> dict[str, Any]:
+        """Check every setting (and, given the data, every column it names) before any work.
+
+        Called by the constructor (settings) and by :meth:`run` (settings and
+        columns), so that a wrong configuration fails at once rather than
+        minutes later in the step that uses it.
+
+        Rules: integers must be integers (``4.9`` is refused, not truncated),
+        numbers must lie in their range, methods must be known, lists must
+        hold text, ``survival.horizons`` must not be empty, and every value
+        must be writable in TOML (None only where it is the default, since
+        TOML has no None: ``classify.panel_size = 0`` means no marker panel).
+        Given a cohort, ``preprocess.protect`` and ``cluster.columns`` must be
+        columns of it (and of ``validation``), and so must every
+        ``survival.features`` entry when the list is not the default one (the
+        default list is the candidate covariates, of which a cohort uses those
+        it has).
+
+        Parameters
+        ----------
+        cohort : Cohort, optional
+            The discovery cohort, to check the columns the settings name.
+        validation : Cohort, optional
+            The external cohort, checked for the protected columns.
+
+        Returns
+        -------
+        dict
+            The merged configuration, with plain Python values (numbers as
+            ``int``/``float``, sequences as lists): what ``run`` records.
+
+        Raises
+        ------
+        ValueError
+            Naming every offending key, what it must be and what it got.
+
+        Examples
+        --------
+        >>> Stratification({"cluster": {"k_min": 3}}).validate()["cluster"]["k_min"]
+        3
+        >>> Stratification({"report": {"min_cell": 4.9}})
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid configuration: the 'report.min_cell' setting must be an integer >= 1. Got 4.9 instead.
+        """
+        config = self._config()
+        problems = _check_config(config)
+        if not problems and cohort is not None:
+            problems = _check_columns(config, cohort, "the cohort")
+            if validation is not None:
+                problems += _check_columns(config, validation, "the validation cohort",
+                                           protect_only=True)
+        if problems:
+            raise ValueError("Invalid configuration: " + "; ".join(problems) + ".")
+        return config
 
     def run(self, cohort: Cohort, *, validation: Cohort | None = None,
             progress: bool = False) -> StratificationResult:
@@ -380,7 +462,7 @@ class Stratification:
             raise TypeError("run expects the validation cohort as a stratify.Cohort; got "
                             f"{type(validation).__name__}.")
         check_disjoint(cohort, validation)
-        config = self._config()
+        config = self.validate(cohort, validation)
         result = StratificationResult(config=config, versions=library_versions())
         run_steps(result, cohort, validation, progress=progress)
         if len(result.excluded):
@@ -389,23 +471,231 @@ class Stratification:
                 f"{result.excluded['patient_id'].nunique()} patient(s) were {EXCLUSION_MESSAGE} ("
                 + ", ".join(f"{step}: {n}" for step, n in counts.items())
                 + "); result.excluded gives the reasons.", UserWarning, stacklevel=2)
+        if result.skipped:
+            warnings.warn(f"{len(result.skipped)} step(s) {SKIP_MESSAGE} or had nothing to "
+                          f"work on ({', '.join(result.skipped)}); result.skipped gives the "
+                          "reasons.", UserWarning, stacklevel=2)
         return result
+
+
+def _setting(config: Mapping[str, Any], key: str) -> Any:
+    section, _, name = key.rpartition(".")
+    return config[section][name] if section else config[name]
+
+
+def _store(config: dict[str, Any], key: str, value: Any) -> None:
+    section, _, name = key.rpartition(".")
+    (config[section] if section else config)[name] = value
+
+
+def _options(estimator: Any, parameter: str) -> list[str]:
+    """The values an estimator accepts for a string parameter (one source of truth)."""
+    return sorted(estimator._parameter_constraints[parameter][0].options)
+
+
+def _check_config(config: dict[str, Any]) -> list[str]:
+    """Every setting of a merged configuration checked; values normalized in place.
+
+    Returns the problems, each naming its key (empty when all is well).
+    """
+    from numbers import Integral, Real
+
+    from .classify import SubgroupClassifier
+    from .cluster import ConsensusClustering
+    from .data import BLOCKS
+    from .impute._imputer import KINDS
+    from .preprocess import CenterCorrector
+    from .survival import LymphomaRiskModel
+
+    problems: list[str] = []
+
+    def bad(key: str, rule: str) -> None:
+        problems.append(f"the '{key}' setting must be {rule}. Got "
+                        f"{_setting(config, key)!r} instead")
+
+    def integer(key: str, minimum: int, *, rule: str = "") -> None:
+        value = _setting(config, key)
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+            bad(key, rule or f"an integer >= {minimum}")
+        else:
+            _store(config, key, int(value))
+
+    def real(key: str, low: float, high: float | None = None, *, open_low: bool = False
+             ) -> None:
+        value = _setting(config, key)
+        ok = isinstance(value, Real) and not isinstance(value, bool) and value == value
+        if ok:
+            ok = (value > low if open_low else value >= low) and (high is None or value <= high)
+        if not ok:
+            where = (f"in ({low}, {high}]" if high is not None else
+                     f"> {low}" if open_low else f">= {low}")
+            bad(key, f"a number {where}")
+        else:
+            _store(config, key, float(value))
+
+    def boolean(key: str) -> None:
+        if not isinstance(_setting(config, key), bool):
+            bad(key, "true or false")
+
+    def choice(key: str, options: list[Any]) -> None:
+        value = _setting(config, key)
+        if isinstance(value, bool) or value not in options:
+            bad(key, "one of " + ", ".join(repr(o) for o in options))
+
+    def names(key: str, allowed: Any = None, *, empty: bool = True) -> None:
+        value = _setting(config, key)
+        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+                isinstance(v, str) for v in value) or (not empty and not value):
+            bad(key, "a list of names" + ("" if empty else " (at least one)"))
+        elif allowed is not None and not set(value) <= set(allowed):
+            unknown = [v for v in value if v not in allowed]
+            problems.append(f"the '{key}' setting names unknown value(s) {unknown}; "
+                            f"choose among {list(allowed)}")
+        else:
+            _store(config, key, list(value))
+
+    integer("seed", 0)
+    if config["n_jobs"] is not None:
+        value = config["n_jobs"]
+        if isinstance(value, bool) or not isinstance(value, Integral) or value == 0:
+            bad("n_jobs", "a non-zero integer (-1: every core)")
+        else:
+            config["n_jobs"] = int(value)
+    integer("threads", 0, rule="an integer >= 0 (0: the libraries' defaults)")
+    for section in ("scores", "quality", "classify", "survival", "explain"):
+        boolean(f"{section}.enabled")
+    choice("preprocess.center_correction",
+           [*_options(CenterCorrector, "method"), "none", False])
+    names("preprocess.protect")
+    choice("impute.kind", list(KINDS))
+    integer("impute.n_imputations", 1)
+    names("cluster.blocks", BLOCKS)
+    names("cluster.columns")
+    choice("cluster.method", _options(ConsensusClustering, "method"))
+    integer("cluster.k_min", 2)
+    integer("cluster.k_max", 2)
+    if not problems and config["cluster"]["k_max"] < config["cluster"]["k_min"]:
+        bad("cluster.k_max", f">= cluster.k_min ({config['cluster']['k_min']})")
+    integer("cluster.n_resamples", 1)
+    real("cluster.subsample", 0.0, 1.0, open_low=True)
+    choice("cluster.missing", ["mixture", "imputed"])
+    integer("cluster.n_imputations", 1)
+    names("profile.blocks", BLOCKS)
+    choice("classify.estimator", _options(SubgroupClassifier, "estimator"))
+    integer("classify.panel_size", 0, rule="an integer >= 0 (0: no marker panel; TOML has "
+            "no None)")
+    boolean("classify.by_center")
+    integer("classify.n_bootstrap", 0)
+    choice("survival.method", _options(LymphomaRiskModel, "method"))
+    real("survival.penalizer", 0.0)
+    names("survival.features")
+    boolean("survival.include_subgroup")
+    horizons = config["survival"]["horizons"]
+    if isinstance(horizons, (list, tuple)) and horizons and all(
+            isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0
+            for h in horizons):
+        config["survival"]["horizons"] = [float(h) for h in horizons]
+    else:
+        bad("survival.horizons", "a non-empty list of positive numbers (years)")
+    integer("survival.n_bootstrap", 0)
+    integer("explain.max_rows", 1)
+    choice("replicate.center_correction", ["reference", "fitted"])
+    integer("report.min_cell", 1)
+    return problems
+
+
+def _check_columns(config: dict[str, Any], cohort: Cohort, name: str, *,
+                   protect_only: bool = False) -> list[str]:
+    """The columns the settings name that ``cohort`` lacks, one problem per key."""
+    from ._config import DEFAULT_CONFIG
+
+    keys = ["preprocess.protect"]
+    if not protect_only:
+        keys.append("cluster.columns")
+        if config["survival"]["features"] != DEFAULT_CONFIG["survival"]["features"]:
+            keys.append("survival.features")
+    problems = []
+    for key in keys:
+        absent = [c for c in _setting(config, key) if c not in cohort.data.columns]
+        if absent:
+            problems.append(f"the '{key}' setting names {len(absent)} column(s) that "
+                            f"{name} lacks: {absent[:5]}")
+    return problems
+
+
+def check_out_dir(out: str | os.PathLike, option: str = "--out") -> Path:
+    """Create the output folder ``out`` (if needed) and check that files can be written in it.
+
+    Called before any computation, so that a run is not lost to a folder it
+    cannot write.
+
+    Parameters
+    ----------
+    out : str or path
+    option : str, default="--out"
+        How the user named the folder, for the message.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` is an existing file, or cannot be created or written to.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_out_dir(folder / "run").is_dir()
+    True
+    >>> (folder / "notes.txt").write_text("x")
+    1
+    >>> check_out_dir(folder / "notes.txt")
+    Traceback (most recent call last):
+    ...
+    ValueError: --out: ... is a file, not a folder.
+    """
+    import tempfile
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option}: {str(path)!r} is a file, not a folder.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ValueError(f"{option}: cannot write to the folder {str(path)!r} "
+                         f"({error.strerror or type(error).__name__}).") from None
+    return path
 
 
 def _run_and_report(config: Mapping[str, Any], cohort: Cohort, out: str | os.PathLike, *,
                     validation: Cohort | None = None, quiet: bool = False) -> int:
-    """Run, write the report and the result to ``out``, print the summary; exit code 0."""
+    """Run, write the result and then the report to ``out``, print the summary; exit code 0."""
     from .report import write_report
 
     start = time.perf_counter()
     with warnings.catch_warnings():
-        # the summary prints the exclusion counts
-        warnings.filterwarnings("ignore", message=f".*{EXCLUSION_MESSAGE}", category=UserWarning)
+        # the summary prints the exclusion counts and the skipped steps
+        for message in (EXCLUSION_MESSAGE, SKIP_MESSAGE):
+            warnings.filterwarnings("ignore", message=f".*{message}", category=UserWarning)
         result = Stratification(config).run(cohort, validation=validation, progress=not quiet)
-    step = time.perf_counter()
-    report = write_report(result, out)
-    result.timings["report"] = round(time.perf_counter() - step, 3)
+    # the result first: a report that fails cannot lose the run
     result.save(out)
+    step = time.perf_counter()
+    try:
+        report = write_report(result, out)
+    except Exception as error:  # whatever it is, the saved result must be said to be there
+        print(f"error: the report could not be written ({type(error).__name__}: {error}); "
+              f"the results are saved in {out}", file=sys.stderr)
+        return 1
+    result.timings["report"] = round(time.perf_counter() - step, 3)
+    result.save(out)  # again, with the report's time in run.json
     if not quiet:
         print(result.summary())
         print(f"report: {report}")
@@ -460,6 +750,7 @@ def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
     """
     from .synthetic import load_discovery, load_validation
 
+    check_out_dir(out)
     discovery, validation = load_discovery(), load_validation()
     config = merge_config(QUICK_CONFIG if quick else DEMO_CONFIG)
     if quick:
@@ -492,15 +783,21 @@ def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
     Returns
     -------
     int
-        0 success, 1 the data failed validation or a step failed on them, 2 a
-        file is missing or the configuration is unreadable or invalid.
+        0 success (steps that could not run on these data are skipped, with the
+        reason in the summary and the report), 1 the data failed validation or
+        the run failed on them, 2 a file is missing, the configuration is
+        unreadable or invalid (every setting is checked before the data are
+        read, the columns it names once they are), or ``out`` cannot be
+        written.
     """
-    import sys
-
     from .data import SchemaError
 
     try:
-        settings = load_config(config)
+        settings = Stratification(config).validate()
+        if n_jobs is not None:
+            settings["n_jobs"] = n_jobs
+        workflow = Stratification(settings)
+        check_out_dir(out)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -513,8 +810,11 @@ def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
     except (SchemaError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    if n_jobs is not None:
-        settings["n_jobs"] = n_jobs
+    try:
+        workflow.validate(cohort, external)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     try:
         return _run_and_report(settings, cohort, out, validation=external, quiet=quiet)
     except ValueError as err:

@@ -14,6 +14,12 @@ from ._schema import Schema
 __all__ = ["MCARTest", "MissingnessReport", "little_mcar_test", "missingness_report"]
 
 MIN_CELL = 5
+
+MIN_ROWS_PER_PATTERN = 2
+"""Little's test is not computed when the rows average fewer than this per
+missing-data pattern: with most patterns seen once, each pattern's mean is one
+row and the chi-square approximation of the statistic fails (at n = 60 with 52
+variables it gave chi2 = -4,408,346 and p = 1)."""
 _SUPPRESSED = f"<{MIN_CELL}"
 
 
@@ -42,6 +48,15 @@ class MCARTest:
         Whether EM reached its tolerance.
     note : str
         Why the test is undefined or which variables were left out, if any.
+
+    Notes
+    -----
+    The test is not computed (``statistic`` and ``p_value`` NaN, the reason in
+    ``note``) when fewer than 2 variables are usable, nothing is missing, the
+    rows are not more than the variables, the rows average fewer than
+    :data:`MIN_ROWS_PER_PATTERN` per missing-data pattern, the estimated
+    covariance is not positive definite, or the statistic comes out negative
+    or infinite.
     """
 
     statistic: float
@@ -242,13 +257,25 @@ def _little(X: Any, *, max_iter: int, tol: float) -> MCARTest:
                           names, n)
     if not missing.any():
         return _undefined("no missing values" + (f"; {note}" if note else ""), names, n)
+    if n <= p:
+        return _undefined(f"{n} rows for {p} variables: the covariance of the variables "
+                          "cannot be estimated from fewer rows than variables", names, n)
     patterns, inverse, counts, groups = _pattern_groups(missing)
+    if n < MIN_ROWS_PER_PATTERN * len(patterns):
+        return _undefined(f"too few rows per missing-data pattern ({n} rows in "
+                          f"{len(patterns)} patterns, fewer than {MIN_ROWS_PER_PATTERN} "
+                          "each on average): the chi-square approximation does not hold",
+                          names, n)
     try:
         mu, sigma, n_iter, converged = _em_normal(values, missing, groups, counts,
                                                   max_iter=max_iter, tol=tol)
         precision = np.linalg.inv(sigma)
     except np.linalg.LinAlgError:
         return _undefined("the covariance matrix is singular (collinear variables)", names, n)
+    eigen = np.linalg.eigvalsh((sigma + sigma.T) / 2)
+    if not np.all(np.isfinite(eigen)) or eigen[0] <= 1e-10 * max(eigen[-1], 1e-300):
+        return _undefined("the estimated covariance matrix is not positive definite "
+                          "(too few rows, or collinear variables)", names, n)
 
     sums = np.zeros((len(patterns), p))
     np.add.at(sums, inverse, np.where(missing, 0.0, values))
@@ -262,6 +289,11 @@ def _little(X: Any, *, max_iter: int, tol: float) -> MCARTest:
         quad[pats] -= np.einsum("ni,nij,nj->n", part, block_inv, part)
     statistic = float(np.sum(counts * quad))
     df = int((p - patterns.sum(axis=1)).sum() - p)
+    if not np.isfinite(statistic) or statistic < 0:
+        # a sum of quadratic forms in a positive-definite matrix cannot be
+        # negative: the estimate is numerically meaningless
+        return _undefined("the statistic is invalid (negative or not finite), the covariance "
+                          "estimate being too unstable for these rows", names, n)
     if not converged:
         note = "; ".join(filter(None, [note, f"EM did not converge in {max_iter} iterations"]))
     p_value = float(chi2.sf(statistic, df)) if df > 0 else np.nan

@@ -46,6 +46,11 @@ def calibration(table: pd.DataFrame, *, by: str | None = None, ax: Any = None,
     if missing:
         raise ValueError(f"calibration table lacks column(s) {sorted(missing)}.")
     ax = get_ax(ax, (5.0, 5.0))
+    if table[["predicted", "observed"]].dropna().empty:
+        ax.text(0.5, 0.5, "no calibration bin to draw", ha="center", va="center",
+                transform=ax.transAxes, color="grey")
+        ax.set_title(title)
+        return ax
     groups = [(None, table)] if by is None else list(table.groupby(by, sort=True))
     colors = group_colors([g for g, _ in groups])
     for group, sub in groups:

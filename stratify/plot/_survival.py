@@ -11,6 +11,17 @@ from ._axes import get_ax, group_colors
 
 __all__ = ["cumulative_incidence", "kaplan_meier"]
 
+
+def _nothing_to_draw(ax: Any, title: str) -> Any:
+    """An empty panel that says so (every curve empty, e.g. cut where few remain at risk)."""
+    ax.text(0.5, 0.5, "no curve to draw", ha="center", va="center", transform=ax.transAxes,
+            color="grey")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax
+
+
 def _label(group: Any, groups: list[Any]) -> str | None:
     return None if groups == ["all"] else str(group)
 
@@ -80,6 +91,9 @@ def kaplan_meier(result: Any, *, ax: Any = None, at_risk: bool = True, ci: bool 
     Returns
     -------
     matplotlib Axes
+        A group without any curve point (e.g. one cut where fewer than a
+        handful of patients remain at risk) is left out of the legend; when
+        no group has one, the panel says "no curve to draw".
 
     Examples
     --------
@@ -91,10 +105,13 @@ def kaplan_meier(result: Any, *, ax: Any = None, at_risk: bool = True, ci: bool 
     ('Survival probability', ['a', 'b'])
     """
     ax = get_ax(ax, (6.5, 5.0))
+    if result.curves.empty:
+        return _nothing_to_draw(ax, title)
     colors = group_colors(result.groups)
     for group in result.groups:
         curve = result.curves[result.curves["group"] == group]
-        _step(ax, curve, "survival", colors[group], _label(group, result.groups), ci)
+        if len(curve):
+            _step(ax, curve, "survival", colors[group], _label(group, result.groups), ci)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, float(result.curves["time"].max()) * 1.02)
     if at_risk:
@@ -130,6 +147,7 @@ def cumulative_incidence(result: Any, *, ax: Any = None, competing: bool = True,
     Returns
     -------
     matplotlib Axes
+        Groups without curve points are left out, as in :func:`kaplan_meier`.
 
     Examples
     --------
@@ -142,6 +160,9 @@ def cumulative_incidence(result: Any, *, ax: Any = None, competing: bool = True,
     ['a: lymphoma', 'a: death', 'b: lymphoma', 'b: death']
     """
     ax = get_ax(ax, (6.5, 5.0))
+    title = title + (" (death as competing risk)" if competing else "")
+    if result.curves.empty:
+        return _nothing_to_draw(ax, title)
     colors = group_colors(result.groups)
     single = result.groups == ["all"]
     top = 0.0
@@ -150,6 +171,8 @@ def cumulative_incidence(result: Any, *, ax: Any = None, competing: bool = True,
         causes = [("lymphoma", "-", ci)] + ([("death", "--", False)] if competing else [])
         for cause, style, band in causes:
             curve = rows[rows["cause"] == cause]
+            if curve.empty:
+                continue
             label = cause if single else f"{group}: {cause}"
             _step(ax, curve, "incidence", colors[group], label, band, style)
             top = max(top, float(np.nanmax(curve[["incidence", "upper"]].to_numpy()
@@ -158,7 +181,7 @@ def cumulative_incidence(result: Any, *, ax: Any = None, competing: bool = True,
     ax.set_xlim(0, float(result.curves["time"].max()) * 1.02)
     if at_risk:
         _at_risk_rows(ax, result.at_risk, colors)
-    ax.set_title(title + (" (death as competing risk)" if competing else ""))
+    ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small")

@@ -55,9 +55,19 @@ def _figure_html(draw: Callable[[Any], Any], alt: str, figsize=(7.0, 4.5)) -> st
 
 
 def _figure(draw: Callable[[Any], Any], caption: str, figsize=(7.0, 4.5)) -> str:
-    """A captioned, embedded figure (the caption names what a reader looks for)."""
-    return (f"<figure>{_figure_html(draw, caption, figsize)}"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    """A captioned, embedded figure (the caption names what a reader looks for).
+
+    A figure that cannot be drawn from these results becomes a sentence saying
+    so, and the rest of the report is still written: the plots handle the
+    degenerate inputs known to occur (empty curves, one subgroup), this is the
+    last resort for the ones not foreseen.
+    """
+    try:
+        image = _figure_html(draw, caption, figsize)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        return (f'<p class="note">Could not draw "{html.escape(caption)}": '
+                f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</p>")
+    return f"<figure>{image}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
 
 def _table_html(table: pd.DataFrame, float_format: str = "{:.3g}") -> str:
@@ -91,6 +101,15 @@ def _at_risk_cutoffs(km: Any, min_cell: int) -> dict[Any, float]:
         small = curve.loc[curve["at_risk"] < min_cell, "time"]
         cutoffs[group] = float(small.min()) if len(small) else np.inf
     return cutoffs
+
+
+def _undrawn_groups(km: Any, cutoffs: dict[Any, float]) -> list[str]:
+    """Groups whose curve is cut before its first point (too few at risk from the start)."""
+    if km is None:
+        return []
+    first = km.curves.groupby("group")["time"].min()
+    return [str(g) for g, cutoff in cutoffs.items() if g in first.index
+            and cutoff <= first[g]]
 
 
 def _trim_curves(result: Any, cutoffs: dict[Any, float], min_cell: int) -> Any:
@@ -206,11 +225,32 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     min_cell = int(result.config["report"]["min_cell"])
     sections: list[tuple[str, str, str, str]] = []
 
+    if result.k == 1 and "cluster" in models:
+        reason = artifacts.get("no_structure", "")
+        note = ("The consensus clustering found no k whose subgroups beat the reference "
+                "without structure: every patient is in one group, and the steps that "
+                "compare subgroups (profile, Table 1, classifier, explanations, "
+                "replication) were not run. The lymphoma risk model was fitted on the "
+                "whole cohort.")
+        body = (f"<p>{html.escape(reason)}</p>" if reason else "") + _table_html(
+            tables["cluster_scores"])
+        sections.append(("No subgroup structure was found", "no-structure", body,
+                         note + " The table is the evidence: the clustering's score of "
+                         "each k against the reference."))
+
     overview = [line for line in result.summary().splitlines()[2:]
-                if not line.startswith(("excluded from", "time:"))]
+                if not line.startswith(("excluded from", "skipped ", "time:"))]
     if overview:
         sections.append(("At a glance", "overview",
                          "<pre>" + html.escape("\n".join(overview)) + "</pre>", ""))
+
+    skipped = result.skipped
+    if skipped:
+        table = pd.DataFrame({"reason": list(skipped.values())},
+                             index=pd.Index(list(skipped), name="step"))
+        sections.append(("Steps not run", "skipped", _table_html(table),
+                         "Each step that could not run on these data, and why; the other "
+                         "steps ran."))
 
     if "table_one" in tables:
         t1 = tables["table_one"]
@@ -225,16 +265,19 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         cc = models["cluster"]
         body = ""
         embedding = artifacts.get("embedding")
-        if embedding is not None and result.labels is not None:
+        if embedding is not None and result.labels is not None and result.k != 1:
             body += _figure(lambda ax: _draw_embedding(embedding, result.labels, ax),
                             "Embedding: patients coloured by subgroup", (6.5, 5.0))
         body += _figure(lambda ax: plot.consensus_cdf(cc, ax=ax),
                         "Consensus CDF for each number of subgroups k")
-        body += _figure(lambda ax: plot.consensus(cc, ax=ax),
-                        "Consensus matrix at the chosen k", (5.5, 5.0))
-        body += _figure(lambda ax: _draw_stability(cc, ax), "Stability of each subgroup")
-        body += _table_html(tables["cluster_scores"])
-        sections.append((f"Subgroups (k = {result.k})", "subgroups", body,
+        if result.k != 1:
+            body += _figure(lambda ax: plot.consensus(cc, ax=ax),
+                            "Consensus matrix at the chosen k", (5.5, 5.0))
+            body += _figure(lambda ax: _draw_stability(cc, ax), "Stability of each subgroup")
+            body += _table_html(tables["cluster_scores"])
+        title = ("Subgroups (k = 1: none found)" if result.k == 1
+                 else f"Subgroups (k = {result.k})")
+        sections.append((title, "subgroups", body,
                          "Consensus clustering; k chosen by the documented rule of "
                          "ConsensusClustering. Stability: bootstrap Jaccard per subgroup."))
 
@@ -242,7 +285,8 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         body = _figure(lambda ax: plot.profile_heatmap(tables["profile"], ax=ax),
                        "Profile heatmap: what distinguishes each subgroup", (7.0, 7.0))
         sections.append(("What defines each subgroup", "profile", body,
-                         "Effect size of each variable in each subgroup against the rest."))
+                         "Effect size of each variable in each subgroup against the rest. "
+                         + artifacts.get("profile_note", "")))
 
     if "classifier_metrics" in tables:
         body = _table_html(tables["classifier_metrics"])
@@ -264,10 +308,12 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         settings = result.config.get("classify", {})
         panel_note = ("; the marker panel is selected again inside every training part"
                       if settings.get("panel_size") else "")
+        folds = artifacts.get("classifier_folds")
+        folds = f"; {folds}" if folds else ""
         sections.append(("Subgroup classifier", "classifier", body,
                          f"Model: {settings.get('estimator', '')}. Out-of-fold metrics "
-                         f"(leave-one-centre-out when centres are known{panel_note}) with "
-                         "bootstrap 95% CIs."))
+                         f"(leave-one-centre-out when centres are known{panel_note}{folds}) "
+                         "with bootstrap 95% CIs."))
 
     if "shap_classifier" in artifacts:
         body = _figure(lambda ax: plot.shap_summary(artifacts["shap_classifier"],
@@ -282,6 +328,7 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         body = ""
         km, cif = artifacts.get("km"), artifacts.get("cif")
         cutoffs = _at_risk_cutoffs(km, min_cell) if km is not None else {}
+        undrawn = _undrawn_groups(km, cutoffs)
         if cif is not None:
             trimmed_cif = _trim_curves(cif, cutoffs, min_cell)
             body += _figure(lambda ax: plot.cumulative_incidence(trimmed_cif, ax=ax),
@@ -292,20 +339,25 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
                 trimmed_km, ax=ax, title="Lymphoma-free survival (Kaplan-Meier, death censored)"),
                 "Kaplan-Meier curves by subgroup", (7.0, 5.5))
         body += _table_html(tables["survival_metrics"])
-        if "survival_calibration" in tables:
+        if "survival_calibration" in tables and len(tables["survival_calibration"]):
             body += _figure(lambda ax: _draw_risk_calibration(tables["survival_calibration"],
                                                               ax),
                             "Calibration of the lymphoma model at each horizon", (5.5, 5.0))
-        if "hazard_ratios" in tables:
+        if "hazard_ratios" in tables and len(tables["hazard_ratios"]):
             hr = tables["hazard_ratios"]
             body += _figure(lambda ax: _draw_hazard_ratios(hr, ax),
                             "Hazard ratios of the lymphoma model", (6.5, 0.4 * len(hr) + 1.8))
+        left_out = artifacts.get("survival_left_out", {})
+        not_drawn_hr = "".join(f" Left out of the model ({reason}): {column}."
+                               for column, reason in left_out.items())
+        not_drawn = (f" Not drawn (fewer than {min_cell} patients at risk from the start): "
+                     f"{', '.join(undrawn)}." if undrawn else "")
         sections.append(("Lymphoma risk", "lymphoma", body,
                          "Cause-specific model (death censored) compared with the "
                          "seven-factor clinical score; C-index and calibration are apparent "
                          "(on the patients the model was fitted on). Cumulative incidence "
                          "treats death as a competing risk (Aalen-Johansen). Curves stop where "
-                         f"fewer than {min_cell} patients remain at risk."))
+                         f"fewer than {min_cell} patients remain at risk.{not_drawn}{not_drawn_hr}"))
 
     if "replication" in tables:
         body = _table_html(tables["replication"])

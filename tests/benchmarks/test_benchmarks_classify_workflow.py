@@ -61,7 +61,7 @@ def test_bench_workflow_rows(monkeypatch):
     monkeypatch.setitem(bench_workflow.SUITES, "quick", {"workflow": (300,), "steps": (300,)})
     monkeypatch.setattr(bench_workflow, "WORKFLOW_CONFIG", {
         "n_jobs": 1, "quality": {"enabled": False}, "cluster": {"n_resamples": 3, "k_max": 4},
-        "classify": {"estimator": "logistic", "panel_size": None, "n_bootstrap": 0},
+        "classify": {"estimator": "logistic", "panel_size": 0, "n_bootstrap": 0},
         "survival": {"n_bootstrap": 0}, "explain": {"enabled": False}})
     frame = _check_required(bench_workflow.run("quick", seed=0))
     work = frame[frame["task"] == "workflow"].set_index("library")

@@ -16,7 +16,7 @@ from stratify.workflow import StratificationResult
 SMALL = {
     "n_jobs": 1,
     "cluster": {"n_resamples": 5, "k_max": 6},
-    "classify": {"estimator": "logistic", "panel_size": None, "n_bootstrap": 20},
+    "classify": {"estimator": "logistic", "panel_size": 0, "n_bootstrap": 20},
     "survival": {"n_bootstrap": 0},
     "explain": {"enabled": False},
 }
