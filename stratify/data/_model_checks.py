@@ -184,8 +184,8 @@ def _walk(obj: Any) -> Iterator[tuple[str, Any]]:
         elif isinstance(item, (list, tuple, set, frozenset)):
             children = [(f"{where}[{i}]", v) for i, v in enumerate(item)]
         elif isinstance(item, np.ndarray):
-            children = ([(f"{where}[{i}]", v) for i, v in zip(np.ndindex(item.shape),
-                                                               item.flat)]
+            children = ([(f"{where}[{', '.join(map(str, i))}]", v)
+                         for i, v in zip(np.ndindex(item.shape), item.flat)]
                         if item.dtype == object else [])
         elif type(item).__module__.startswith("pandas."):
             children = []  # frames hold numbers and labels, never estimators
@@ -296,8 +296,9 @@ def _check_tree(tree: Any, fail: _Fault) -> None:
     internal = ~leaf
     fail.nodes(internal & ((nodes["feature"] < 0) | (nodes["feature"] >= n_features)),
                f"a split node's feature is outside [0, n_features = {n_features})")
-    fail.nodes(internal & ~np.isfinite(nodes["threshold"]),
-               "a split node's threshold is not a finite number")
+    # +inf is legitimate: scikit-learn writes it when a split sends the missing values
+    # one way and every observed value the other
+    fail.nodes(internal & np.isnan(nodes["threshold"]), "a split node's threshold is NaN")
     parent = _check_links(left, right, internal, fail)
     deepest = _depth(parent)
     if int(state["max_depth"]) < deepest:

@@ -46,6 +46,7 @@ import enum
 import os
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -416,8 +417,8 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None, *
        found through pipelines, calibrated and ensemble models, lists and
        dicts) has children that come after their parent and exist, one
        parent per node, leaves marked consistently, feature indices below
-       the number of features its estimator was fitted on, finite
-       thresholds, category bitsets that exist, and arrays whose shapes
+       the number of features its estimator was fitted on, no NaN
+       threshold, category bitsets that exist, and arrays whose shapes
        agree (``values``, ``max_depth``, HistGradientBoosting's bin mapper
        and baseline); ensembles feed their trees as many features as the
        trees expect. scikit-learn follows these indices in compiled code
@@ -480,7 +481,8 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None, *
     try:
         check_archive(str(path), path.stat().st_size, max_bytes=max_bytes,
                       max_ratio=max_ratio, label=str(path))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+            RuntimeError, EOFError, OSError) as exc:  # damaged, encrypted or exotic archives
         raise ValueError(f"{path}: not a valid skops file ({type(exc).__name__}: {exc}).") \
             from None
     _register()

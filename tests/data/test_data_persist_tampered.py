@@ -141,7 +141,7 @@ SKLEARN_CASES = {
     "cycle back to the root": (back_to_root, "child is not a later node"),
     "leaf with one child": (half_leaf, "a leaf must have both children -1"),
     "two parents": (shared_child, "from no parent or from several"),
-    "threshold NaN": (setter("threshold", np.nan), "threshold is not a finite"),
+    "threshold NaN": (setter("threshold", np.nan), "threshold is NaN"),
 }
 
 HGB_CASES = {
@@ -173,6 +173,17 @@ def test_tampered_hist_gradient_boosting_is_refused(saved, tmp_path, case):
     with pytest.raises(UnsafeModelError, match=rule) as err:
         load(path)
     assert "._predictors[" in err.value.where and "TreePredictor" in err.value.where
+
+
+def test_split_of_missing_from_observed_values_loads(tmp_path):
+    """scikit-learn gives such a split the threshold +inf: a sound tree, not a tampered one."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N, 2))
+    y = (rng.random(N) < 0.5).astype(int)
+    X[y == 1, 0] = np.nan
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert tree.tree_.threshold[0] == np.inf
+    np.testing.assert_array_equal(load(save(tree, tmp_path / "inf.skops")).predict(X), y)
 
 
 def test_untouched_files_load_and_predict_as_saved(saved, data):
@@ -394,3 +405,16 @@ def test_hgb_category_encoder_must_feed_every_feature(tmp_path):
     model._preprocessor.transformers_[1] = (name, PCA(n_components=1), columns)
     with pytest.raises(UnsafeModelError, match="not apply a PCA"):
         round_trip("pca.skops")
+
+
+def test_damaged_compressed_member_is_a_clear_error(saved, tmp_path):
+    data = bytearray(saved["forest"].read_bytes())
+    with zipfile.ZipFile(saved["forest"]) as z:
+        member = max(z.infolist(), key=lambda m: m.compress_size)
+    start = member.header_offset + 30 + len(member.filename) + len(member.extra)
+    for i in range(start + 4, start + min(member.compress_size, 200)):
+        data[i] ^= 0xFF
+    path = tmp_path / "damaged.skops"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not a valid skops file"):
+        load(path)
