@@ -724,8 +724,12 @@ class QualityReport:
         if len(flags):
             shown = flags[["center", "variable", "n", "n_observed", "completeness",
                            "n_implausible", "drift", "drift_adjusted", "reason"]].copy()
+            raw = self.table.set_index(["center", "variable"])
+            keys = pd.MultiIndex.from_frame(shown[["center", "variable"]])
             for col in ("n", "n_observed", "n_implausible"):
-                shown[col] = shown[col].astype(object).where(shown[col].notna(), "(s)")
+                counts = raw[col].reindex(keys).to_numpy()
+                marks = np.where((counts > 0) & (counts < MIN_CELL), f"<{MIN_CELL}", "(s)")
+                shown[col] = shown[col].astype(object).where(shown[col].notna(), marks)
             if not self.case_mix:
                 shown = shown.drop(columns="drift_adjusted")
             body.append(_table_html(shown.head(200), float_format="{:.2f}"))

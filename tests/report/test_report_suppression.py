@@ -294,3 +294,22 @@ def test_quality_table_hides_completeness_of_a_three_patient_centre():
     total = pd.DataFrame({"observed": [pd.NA], "missing": [pd.NA], "Total": [n]},
                          index=["Total"], dtype="Int64")
     assert_no_small_cell_recovered(counts, pd.concat([shown.astype("Int64"), total]))
+
+
+def test_quality_findings_and_their_total_by_severity_keep_small_counts_hidden():
+    rng = np.random.default_rng(1)
+    n = 200
+    df = pd.DataFrame({"patient_id": [f"p{i}" for i in range(n)],
+                       "center": ["A"] * 100 + ["B"] * 100,
+                       "igg_g_l": rng.normal(15, 3, n).clip(3, 40),
+                       "essdai_cns": np.zeros(n)})
+    df.loc[:99, "igg_g_l"] *= 100  # 100 out of range in A
+    df.loc[[150, 151], "essdai_cns"] = 1  # 2 invalid levels in B
+    report = quality_report(df)
+    html = report.to_html()
+    # the summary prints 102 impossible findings: the 2 cannot be 102 - 100
+    assert "102 impossible" in report.summary()
+    section = html.split("Plausibility findings")[1]
+    assert ">100<" not in section and "&lt;5" in section and "(s)" in section
+    flags = report.flags().set_index(["center", "variable"])
+    assert flags.loc[("B", "essdai_cns"), "reason"].startswith("<5 implausible")
