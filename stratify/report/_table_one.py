@@ -236,15 +236,15 @@ def table_one(
             per_group = [values[m].dropna().to_numpy(float) for m in masks]
             use_median = kind == "ordinal" or col in nonnormal
 
-            def summary(v: np.ndarray, use_median: bool = use_median) -> tuple[str, bool]:
+            def summary(v: np.ndarray, use_median: bool = use_median) -> str:
                 if len(v) == 0:
-                    return "", False
+                    return ""
                 if len(v) < min_cell:
-                    return f"n{_SUPPRESSED.format(min_cell=min_cell)}", True
+                    return f"n{_SUPPRESSED.format(min_cell=min_cell)}"
                 if use_median:
                     q1, med, q3 = np.percentile(v, [25, 50, 75])
-                    return f"{med:.1f} [{q1:.1f}, {q3:.1f}]", False
-                return f"{np.mean(v):.1f} ({np.std(v, ddof=1):.1f})", False
+                    return f"{med:.1f} [{q1:.1f}, {q3:.1f}]"
+                return f"{np.mean(v):.1f} ({np.std(v, ddof=1):.1f})"
 
             testable = [v for v in per_group if len(v) >= 2]
             p, test = np.nan, ""
@@ -255,8 +255,7 @@ def table_one(
                     p, test = float(stats.f_oneway(*testable).pvalue), "ANOVA"
             smd = _max_pairwise(per_group, _smd_continuous)
             label = "median [Q1, Q3]" if use_median else "mean (SD)"
-            add(col, "", [summary(v)[0] for v in per_group],
-                summary(values.dropna().to_numpy())[0],
+            add(col, "", [summary(v) for v in per_group], summary(values.dropna().to_numpy()),
                 {"Missing": miss_text, "test": test, "p": p, "SMD": smd, "summary": label})
             continue
         # binary and categorical: counts per level
