@@ -52,6 +52,8 @@ def _feasible_range(values: np.ndarray, lines: Sequence[np.ndarray], unknown: np
     hi = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if lo.status == 3 or hi.status == 3:  # unbounded: certainly not determined
         return -np.inf, np.inf
+    if lo.status != 0 or hi.status != 0:  # no answer: count the cell as determined
+        return 0.0, 0.0
     return float(lo.fun), float(-hi.fun)
 
 
