@@ -143,7 +143,7 @@ class StratificationResult:
                                int(self.config.get("report", {}).get("min_cell", 5)))
             lines.append(f"subgroups (k): {self.k}; sizes: "
                          + ", ".join(f"{g}: {n}" for g, n in sizes.items()))
-        if "stability" in self.tables:
+        if "stability" in self.tables and self.k != 1:
             stab = self.tables["stability"]["jaccard"]
             lines.append(f"stability (bootstrap Jaccard): min {stab.min():.2f}, "
                          f"mean {stab.mean():.2f}")

@@ -54,9 +54,10 @@ class MCARTest:
     The test is not computed (``statistic`` and ``p_value`` NaN, the reason in
     ``note``) when fewer than 2 variables are usable, nothing is missing, the
     rows are not more than the variables, the rows average fewer than
-    :data:`MIN_ROWS_PER_PATTERN` per missing-data pattern, the estimated
-    covariance is not positive definite, or the statistic comes out negative
-    or infinite.
+    :data:`MIN_ROWS_PER_PATTERN` per missing-data pattern, the covariance
+    estimate breaks down (not finite), or the statistic comes out negative or
+    infinite. A variable that is an exact linear combination of others (a
+    covariance with a zero eigenvalue) is left out and named in ``note``.
     """
 
     statistic: float
@@ -250,32 +251,44 @@ def _little(X: Any, *, max_iter: int, tol: float) -> MCARTest:
     if (~any_obs).any():
         notes.append(f"{int((~any_obs).sum())} rows with every variable missing left out")
     values, missing = values[any_obs], missing[any_obs]
-    note = "; ".join(notes)
-    n, p = values.shape
-    if p < 2:
-        return _undefined("fewer than 2 usable variables" + (f"; {note}" if note else ""),
-                          names, n)
-    if not missing.any():
-        return _undefined("no missing values" + (f"; {note}" if note else ""), names, n)
-    if n <= p:
-        return _undefined(f"{n} rows for {p} variables: the covariance of the variables "
-                          "cannot be estimated from fewer rows than variables", names, n)
-    patterns, inverse, counts, groups = _pattern_groups(missing)
-    if n < MIN_ROWS_PER_PATTERN * len(patterns):
-        return _undefined(f"too few rows per missing-data pattern ({n} rows in "
-                          f"{len(patterns)} patterns, fewer than {MIN_ROWS_PER_PATTERN} "
-                          "each on average): the chi-square approximation does not hold",
-                          names, n)
-    try:
-        mu, sigma, n_iter, converged = _em_normal(values, missing, groups, counts,
-                                                  max_iter=max_iter, tol=tol)
-        precision = np.linalg.inv(sigma)
-    except np.linalg.LinAlgError:
-        return _undefined("the covariance matrix is singular (collinear variables)", names, n)
-    eigen = np.linalg.eigvalsh((sigma + sigma.T) / 2)
-    if not np.all(np.isfinite(eigen)) or eigen[0] <= 1e-10 * max(eigen[-1], 1e-300):
-        return _undefined("the estimated covariance matrix is not positive definite "
-                          "(too few rows, or collinear variables)", names, n)
+    collinear: list[str] = []
+    while True:
+        note = "; ".join(notes + ([f"left out (a linear combination of the others): "
+                                   f"{', '.join(collinear)}"] if collinear else []))
+        n, p = values.shape
+        if p < 2:
+            return _undefined("fewer than 2 usable variables" + (f"; {note}" if note else ""),
+                              names, n)
+        if not missing.any():
+            return _undefined("no missing values" + (f"; {note}" if note else ""), names, n)
+        if n <= p:
+            return _undefined(f"{n} rows for {p} variables: the covariance of the variables "
+                              "cannot be estimated from fewer rows than variables", names, n)
+        patterns, inverse, counts, groups = _pattern_groups(missing)
+        if n < MIN_ROWS_PER_PATTERN * len(patterns):
+            return _undefined(f"too few rows per missing-data pattern ({n} rows in "
+                              f"{len(patterns)} patterns, fewer than {MIN_ROWS_PER_PATTERN} "
+                              "each on average): the chi-square approximation does not hold",
+                              names, n)
+        try:
+            mu, sigma, n_iter, converged = _em_normal(values, missing, groups, counts,
+                                                      max_iter=max_iter, tol=tol)
+            eigen, vectors = np.linalg.eigh((sigma + sigma.T) / 2)
+        except np.linalg.LinAlgError:
+            eigen = np.array([np.nan])
+        if not np.all(np.isfinite(eigen)):
+            return _undefined("the estimated covariance matrix is not positive definite "
+                              "(its estimate broke down on these rows)", names, n)
+        if eigen[0] > 1e-10 * eigen[-1]:
+            break
+        # an exact linear relation: the variable it weighs most is left out and
+        # the test redone on the others (the relation carries no information)
+        drop = int(np.argmax(np.abs(vectors[:, 0])))
+        collinear.append(names.pop(drop))
+        values, missing = np.delete(values, drop, axis=1), np.delete(missing, drop, axis=1)
+        rows = ~missing.all(axis=1)
+        values, missing = values[rows], missing[rows]
+    precision = np.linalg.inv(sigma)
 
     sums = np.zeros((len(patterns), p))
     np.add.at(sums, inverse, np.where(missing, 0.0, values))
