@@ -72,7 +72,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     if _out_dir(args.out, "--out") is None:
         return EXIT_USAGE
-    return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs, quick=args.quick))
+    try:
+        return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs, quick=args.quick))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -742,6 +742,11 @@ def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
     int
         The exit code (0).
 
+    Raises
+    ------
+    ValueError
+        Before any work, when ``out`` cannot be written or ``n_jobs`` is invalid.
+
     Examples
     --------
     >>> import tempfile
@@ -750,14 +755,15 @@ def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
     """
     from .synthetic import load_discovery, load_validation
 
+    config = merge_config(QUICK_CONFIG if quick else DEMO_CONFIG)
+    if n_jobs is not None:
+        config["n_jobs"] = n_jobs
+    Stratification(config)  # e.g. n_jobs=0 fails here, before any work
     check_out_dir(out)
     discovery, validation = load_discovery(), load_validation()
-    config = merge_config(QUICK_CONFIG if quick else DEMO_CONFIG)
     if quick:
         discovery = _sample(discovery, QUICK_SIZES["discovery"], config["seed"])
         validation = _sample(validation, QUICK_SIZES["validation"], config["seed"])
-    if n_jobs is not None:
-        config["n_jobs"] = n_jobs
     return _run_and_report(config, discovery, out, validation=validation, quiet=quiet)
 
 

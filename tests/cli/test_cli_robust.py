@@ -249,6 +249,18 @@ def test_demo_out_into_a_file_is_a_usage_error(tmp_path, capsys):
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
+def test_demo_with_n_jobs_zero_is_a_usage_error_before_any_work(tmp_path, capsys,
+                                                                monkeypatch):
+    import stratify.synthetic as synthetic
+
+    monkeypatch.setattr(synthetic, "load_validation",
+                        lambda: pytest.fail("the data were loaded"))
+    assert main(["demo", "--quick", "--out", str(tmp_path / "out"), "--n-jobs", "0"]) == \
+        EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "'n_jobs'" in err and "Traceback" not in err
+
+
 # -- 22.10: stratify bench never runs code from the working directory ---------------------
 
 def test_bench_ignores_a_benchmarks_folder_in_the_working_directory(tmp_path):
