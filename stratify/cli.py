@@ -106,7 +106,8 @@ def _shipped_benchmarks() -> Any:
     """The ``benchmarks.runner`` module next to this stratify package, or None.
 
     Imported by its path (the folder beside the ``stratify`` package of a
-    source checkout), never from the working directory: a ``benchmarks/``
+    source checkout, the one holding ``pyproject.toml``), never from the
+    working directory: a ``benchmarks/``
     folder there is somebody else's code. The package is registered under its
     name first and its folder put first on ``sys.path``, so that its own
     imports (``benchmarks.bench_*``, also in worker processes) resolve to it.
@@ -116,7 +117,10 @@ def _shipped_benchmarks() -> Any:
 
     root = Path(__file__).resolve().parents[1]
     package = root / "benchmarks"
-    if not (package / "__init__.py").is_file() or not (package / "runner.py").is_file():
+    # a source checkout (an installed stratify sits in site-packages, where a
+    # "benchmarks" package would be another distribution's)
+    if not (root / "pyproject.toml").is_file() or not (package / "runner.py").is_file() \
+            or not (package / "__init__.py").is_file():
         return None
     loaded = sys.modules.get("benchmarks")
     if loaded is None or Path(getattr(loaded, "__file__", "") or "").resolve().parent != package:
