@@ -88,7 +88,7 @@ core). ``threads`` caps the BLAS/OpenMP threads of the run's own process
 (workers always use one): on a few shared cores, threads of small numeric
 problems compete with the workers and with each other (a calibrated gradient
 boosting fit took 7 s of CPU with one thread and 21 s with the default on a
-loaded 2-core machine); 0 or ``None`` leaves the libraries' defaults.
+loaded 2-core machine); 0 leaves the libraries' defaults.
 ``replicate.center_correction`` says how an external cohort whose centres the
 discovery cohort did not have is centre-corrected (see
 :func:`stratify._steps.step_replicate`): ``"reference"`` corrects it within

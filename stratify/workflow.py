@@ -539,7 +539,9 @@ def _check_config(config: dict[str, Any]) -> list[str]:
 
     def choice(key: str, options: list[Any]) -> None:
         value = _setting(config, key)
-        if isinstance(value, bool) or value not in options:
+        # True == 1 in Python: a boolean matches only itself
+        if not any(value is o or not isinstance(value, bool) and not isinstance(o, bool)
+                   and value == o for o in options):
             bad(key, "one of " + ", ".join(repr(o) for o in options))
 
     def names(key: str, allowed: Any = None, *, empty: bool = True) -> None:

@@ -93,6 +93,12 @@ def test_a_wrong_setting_fails_in_the_constructor_naming_the_key(config, key):
     assert key in str(info.value)
 
 
+@pytest.mark.parametrize("value", ["none", False, "location_scale"])
+def test_centre_correction_may_be_turned_off_as_toml_writes_it(value):
+    config = st.Stratification({"preprocess": {"center_correction": value}}).validate()
+    assert config["preprocess"]["center_correction"] is value
+
+
 def test_every_problem_is_listed_at_once():
     with pytest.raises(ValueError) as info:
         st.Stratification({"n_jobs": 0, "report": {"min_cell": 4.9}})
