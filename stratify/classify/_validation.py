@@ -170,15 +170,16 @@ class CrossValidationResult:
     metrics : DataFrame
         Indexed by metric (``balanced_accuracy``, ``macro_f1``, ``log_loss``,
         ``calibration_error``, ``recall[<class>]``), computed on the pooled
-        out-of-fold predictions: ``estimate``, 95 % ``lower``/``upper``
-        (bootstrap percentiles over patients; Rubin's rules over imputations)
-        and ``se``.
+        out-of-fold predictions (mean over repeats): ``estimate``, 95 %
+        ``lower``/``upper`` and ``se`` (see ``interval``; Rubin's rules over
+        imputations).
     fold_metrics : DataFrame
-        One row per fold (and imputation): ``fold``, ``held_out`` (the centre
-        for leave-one-centre-out), ``n``, and the metrics.
+        One row per fold (and repeat, and imputation): ``repeat`` (with
+        more than one), ``fold``, ``held_out`` (the centre for
+        leave-one-centre-out), ``n``, and the metrics.
     predictions : DataFrame
         Out-of-fold probabilities, one column per class, indexed like ``X``
-        (averaged over imputations).
+        (averaged over repeats and imputations).
     predicted : Series
         Out-of-fold most probable class.
     confusion : DataFrame
@@ -190,7 +191,13 @@ class CrossValidationResult:
     scheme : str
         ``"stratified k-fold"``, ``"leave-one-group-out"`` or the splitter's name.
     n_bootstrap : int
+        Bootstrap resamples behind the intervals (0 unless ``interval="bootstrap"``).
     n_imputations : int
+    interval : str
+        ``"repeated-cv"`` (Nadeau-Bengio corrected t over the folds of the
+        repeats) or ``"bootstrap"`` (patients resampled, models held fixed).
+    n_repeats : int
+        Repeats of the k-fold split (1 for leave-one-centre-out).
     """
 
     metrics: pd.DataFrame
@@ -204,11 +211,17 @@ class CrossValidationResult:
     n_bootstrap: int
     n_imputations: int = 1
     bootstrap: pd.DataFrame | None = field(default=None, repr=False)
+    interval: str = "repeated-cv"
+    n_repeats: int = 1
 
     def summary(self) -> str:
         """The metrics as text, one line each."""
-        lines = [f"Cross-validation ({self.scheme}, {len(self.predicted)} patients, "
-                 f"{self.n_imputations} imputation(s)):"]
+        how = ("Nadeau-Bengio corrected t" if self.interval == "repeated-cv" else
+               "bootstrap of patients, models held fixed: not a confidence interval for "
+               "new patients")
+        scheme = self.scheme + (f" x {self.n_repeats} repeats" if self.n_repeats > 1 else "")
+        lines = [f"Cross-validation ({scheme}, {len(self.predicted)} patients, "
+                 f"{self.n_imputations} imputation(s); intervals: {how}):"]
         for name, row in self.metrics.iterrows():
             lines.append(f"  {name:<28} {row['estimate']:.3f} "
                          f"(95% CI {row['lower']:.3f} to {row['upper']:.3f})")
@@ -252,15 +265,82 @@ def _check_frames(X: Any) -> list[Any]:
     return frames
 
 
+INTERVALS = ("repeated-cv", "bootstrap")
+"""Interval methods of :func:`cross_validate`."""
+
+DEFAULT_REPEATS = 10
+"""Repeats of the stratified k-fold split behind the default intervals."""
+
+BOUNDED = {"log_loss": (0.0, np.inf)}
+"""Range of each metric (default [0, 1]): the Nadeau-Bengio intervals are clipped to it."""
+
+
+def _nadeau_bengio(fold_values: pd.DataFrame, test_share: float,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Corrected resampled t interval (Nadeau and Bengio, Mach Learn 2003), per metric.
+
+    ``fold_values`` has one row per fold of every repeat (J rows) and one
+    column per metric; ``test_share`` is the mean ratio of held-out to
+    training patients. The variance of the mean over the J fold estimates is
+    ``(1/J + n_test/n_train) * s²``: the second term stands for the
+    correlation between folds that share training patients, which the
+    naive ``s²/J`` ignores. Returns ``var`` and the t quantile ``q`` (J - 1
+    degrees of freedom) per metric.
+    """
+    from scipy.stats import t
+
+    counts = fold_values.notna().sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = fold_values.var(ddof=1)
+    var = (1.0 / counts + test_share) * spread
+    q = pd.Series(t.ppf(1 - alpha / 2, np.maximum(counts - 1, 1)), index=counts.index)
+    return pd.DataFrame({"var": var, "q": q})
+
+
+def _clip(name: str, values: pd.Series) -> pd.Series:
+    low, high = BOUNDED.get(name, (0.0, 1.0))
+    return values.clip(low, high)
+
+
 def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 5,
+                   n_repeats: int = DEFAULT_REPEATS, interval: str = "repeated-cv",
                    n_bootstrap: int = 1000, random_state: Any = None,
                    n_jobs: int | None = None) -> CrossValidationResult:
-    """Cross-validate a classifier by fold or by centre, with bootstrap intervals.
+    """Cross-validate a classifier by fold or by centre, with intervals that count refitting.
 
     The model is refitted on each training part and predicts probabilities
     for the held-out part; metrics are computed on the pooled out-of-fold
-    predictions, with 95 % intervals from ``n_bootstrap`` resamples of
-    patients (percentile method), and per fold.
+    predictions (averaged over repeats), and per fold.
+
+    What the intervals are for: the performance to expect from this
+    modelling procedure trained on a cohort like this one (``n (k - 1) / k``
+    patients) and applied to new patients. The estimate varies both
+    because the held-out patients are a sample and because the models are
+    trained on a sample, so an interval must count both:
+
+    - ``interval="repeated-cv"`` (default): the stratified k-fold split is
+      repeated ``n_repeats`` times with different shuffles and the 95 %
+      interval is the corrected resampled t interval of Nadeau and Bengio
+      (Mach Learn 2003; Bouckaert and Frank 2004): the J = ``n_repeats`` x k
+      fold estimates have variance ``s²``, and the estimate's variance is
+      ``(1/J + n_test/n_train) s²`` with a t quantile on J - 1 degrees of
+      freedom; clipped to the metric's range. In simulation (3 classes, 200
+      patients, 5 folds) these intervals covered the expected balanced
+      accuracy 0.950 ± 0.010 of the time with 10 repeats (LDA, 500
+      replications; 0.967 with logistic regression; 0.97-0.98 with 5
+      repeats, 0.99 with 1: the correction is conservative with few
+      folds), the expected log loss 0.976 ± 0.007 (conservative);
+      ``benchmarks/_validity_inference.py``.
+      Leave-one-centre-out (``groups``) and custom splitters are not
+      repeated (one split): the interval then uses the centres' (folds')
+      spread with the same correction, conservative rather than not.
+    - ``interval="bootstrap"``: the earlier percentile interval over
+      ``n_bootstrap`` resamples of patients, the out-of-fold predictions
+      held fixed. It ignores the training variability and covered the
+      balanced accuracy only 0.85-0.91 in the same simulations: it describes the uncertainty of
+      these fitted models' performance on these patients, not that of the
+      procedure; use it as such.
 
     Parameters
     ----------
@@ -271,9 +351,10 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
     X : DataFrame, array, or list of them
         Features. A list of m imputed data sets (as from
         ``stratify.impute.MultipleImputer(...).fit_transform``) runs the same
-        folds on each and pools by Rubin's rules with the bootstrap variances
-        as within-imputation variances (metrics bounded by 0 and 1 on the
-        logit scale, so intervals stay inside); predictions averaged.
+        folds on each and pools by Rubin's rules with each imputation's
+        interval variance as within-imputation variance (metrics bounded by
+        0 and 1 on the logit scale, so intervals stay inside); predictions
+        averaged.
     y : array-like of shape (n,)
         Subgroup labels; missing labels are an error.
     groups : array-like of shape (n,), optional
@@ -281,8 +362,14 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
         (:class:`~sklearn.model_selection.LeaveOneGroupOut`).
     cv : int or splitter, default=5
         Folds of the shuffled stratified K-fold when ``groups`` is None.
+    n_repeats : int, default=10
+        Repeats of the stratified K-fold (``cv`` an int, no ``groups``):
+        the cost is ``n_repeats`` cross-validations. 1 gives one split
+        (and wider intervals).
+    interval : {"repeated-cv", "bootstrap"}, default="repeated-cv"
+        How the 95 % intervals are computed (see above).
     n_bootstrap : int, default=1000
-        Bootstrap resamples (0 for no intervals).
+        ``interval="bootstrap"`` only: resamples (0 for no intervals).
     random_state : int, RandomState or None
         Seed of the folds, the model (when its own is None) and the bootstrap.
     n_jobs : int, optional
@@ -298,11 +385,13 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
     >>> from stratify.classify import SubgroupClassifier, cross_validate
     >>> X, y = make_classification(150, 5, n_informative=3, n_classes=3, random_state=0)
     >>> result = cross_validate(SubgroupClassifier(estimator="logistic"), X, y,
-    ...                         n_bootstrap=100, random_state=0)
+    ...                         n_repeats=3, random_state=0)
     >>> list(result.metrics.columns)
     ['estimate', 'lower', 'upper', 'se']
     >>> bool(result.metrics.loc["balanced_accuracy", "estimate"] > 0.6)
     True
+    >>> result.interval
+    'repeated-cv'
     """
     frames = _check_frames(X)
     first = frames[0]
@@ -313,68 +402,97 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
         raise ValueError("cross_validate needs at least 2 classes in y.")
     if not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be a non-negative integer; got {n_bootstrap!r}.")
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) \
+            or n_repeats < 1:
+        raise ValueError(f"n_repeats must be an integer >= 1; got {n_repeats!r}.")
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {list(INTERVALS)}; got {interval!r}.")
     true = np.searchsorted(classes, labels)
 
     split_seed, model_seed, boot_seed = parallel.spawn_seeds(random_state, 3)
+    repeats = 1
     if groups is not None:
         centre = check_labels(groups, first, "cross_validate", what="groups")
         if np.unique(centre).size < 2:
             raise ValueError("cross_validate: leave-one-centre-out needs at least 2 groups.")
-        splitter: Any = LeaveOneGroupOut()
+        splitters: list[Any] = [LeaveOneGroupOut()]
         scheme = "leave-one-group-out"
     elif isinstance(cv, (int, np.integer)):
         smallest = np.bincount(true).min()
         if smallest < cv:
             raise ValueError(f"cross_validate: the smallest class has {smallest} patients, "
                              f"fewer than cv={cv} folds.")
-        splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=split_seed)
+        repeats = int(n_repeats)
+        # repeat 0 uses the seed alone, so one repeat gives the splits it always gave
+        seeds = [split_seed] + parallel.spawn_seeds(split_seed, repeats - 1)
+        splitters = [StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=s)
+                     for s in seeds]
         centre, scheme = None, "stratified k-fold"
     else:
-        splitter = check_cv(cv, labels, classifier=True)
-        centre, scheme = None, type(splitter).__name__
-    splits = list(splitter.split(np.zeros((len(labels), 1)), labels, centre))
+        splitters = [check_cv(cv, labels, classifier=True)]
+        centre, scheme = None, type(splitters[0]).__name__
+    splits = [(r, train, test) for r, splitter in enumerate(splitters)
+              for train, test in splitter.split(np.zeros((len(labels), 1)), labels, centre)]
+    per_repeat = len(splits) // repeats
 
     if "random_state" in model.get_params() and model.get_params()["random_state"] is None:
         model = clone(model).set_params(random_state=model_seed)
 
     tasks = [(model, frame, labels, train, test, classes)
-             for frame in frames for train, test in splits]
+             for frame in frames for _, train, test in splits]
     fold_probas = parallel.run(_fit_fold, tasks, n_jobs=n_jobs)
 
-    probas, fold_rows = [], []
+    probas, fold_rows, point_estimates = [], [], []
     for m in range(len(frames)):
-        proba = np.zeros((len(labels), classes.size))
-        for k, (_, test) in enumerate(splits):
-            fold = fold_probas[m * len(splits) + k]
-            proba[test] = fold
+        repeat_probas = np.zeros((repeats, len(labels), classes.size))
+        for j, (r, _, test) in enumerate(splits):
+            fold = fold_probas[m * len(splits) + j]
+            repeat_probas[r, test] = fold
             scores = _flatten(_weighted_metrics(true[test], fold, np.ones((1, test.size))),
                               classes)
-            held = str(centre[test][0]) if centre is not None else str(k)
-            fold_rows.append({"imputation": m, "fold": k, "held_out": held,
-                              "n": int(test.size), **{k2: float(v[0]) for k2, v in scores.items()}})
-        probas.append(proba)
+            held = str(centre[test][0]) if centre is not None else str(j % per_repeat)
+            fold_rows.append({"imputation": m, "repeat": r, "fold": j % per_repeat,
+                              "held_out": held, "n": int(test.size),
+                              **{k2: float(v[0]) for k2, v in scores.items()}})
+        each = [_flatten(_weighted_metrics(true, repeat_probas[r], np.ones((1, true.size))),
+                         classes) for r in range(repeats)]
+        point_estimates.append({k: float(np.mean([e[k][0] for e in each])) for k in each[0]})
+        probas.append(repeat_probas)
+    fold_metrics = pd.DataFrame(fold_rows)
+    names = list(point_estimates[0])
+    test_share = float(np.mean([test.size / train.size for _, train, test in splits]))
 
     estimates, variances, lows, highs, boots = [], [], [], [], []
     chunks = [BOOTSTRAP_CHUNK] * (n_bootstrap // BOOTSTRAP_CHUNK)
     if n_bootstrap % BOOTSTRAP_CHUNK:
         chunks.append(n_bootstrap % BOOTSTRAP_CHUNK)
     seeds = parallel.spawn_seeds(boot_seed, len(chunks))
-    for proba in probas:
-        point = _flatten(_weighted_metrics(true, proba, np.ones((1, true.size))), classes)
-        estimates.append({k: float(v[0]) for k, v in point.items()})
-        parts = parallel.run(_bootstrap_task, [(true, proba, size, s)
+    for m, proba in enumerate(probas):
+        point = pd.Series(point_estimates[m])
+        estimates.append(point.to_dict())
+        if interval == "repeated-cv":
+            nb = _nadeau_bengio(fold_metrics.loc[fold_metrics["imputation"] == m, names],
+                                test_share)
+            half = nb["q"] * np.sqrt(nb["var"])
+            variances.append(nb["var"])
+            lows.append(pd.Series({k: float(_clip(k, pd.Series([point[k] - half[k]]))[0])
+                                   for k in names}))
+            highs.append(pd.Series({k: float(_clip(k, pd.Series([point[k] + half[k]]))[0])
+                                    for k in names}))
+            continue
+        parts = parallel.run(_bootstrap_task, [(true, proba[0], size, s)
                                                for size, s in zip(chunks, seeds)],
                              n_jobs=n_jobs)
         if parts:
             merged = {k: np.concatenate([_flatten(p, classes)[k] for p in parts])
-                      for k in point}
+                      for k in names}
             boot = pd.DataFrame(merged)
             boots.append(boot)
             variances.append(boot.var(ddof=1))
             lows.append(boot.quantile(0.025))
             highs.append(boot.quantile(0.975))
         else:
-            variances.append(pd.Series(np.nan, index=list(point)))
+            variances.append(pd.Series(np.nan, index=names))
 
     est = pd.DataFrame(estimates)
     if len(frames) == 1:
@@ -388,21 +506,24 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
                                 "upper": pooled["upper"], "se": np.sqrt(pooled["total"])})
     metrics.index.name = "metric"
 
-    mean_proba = np.mean(probas, axis=0)
+    mean_proba = np.mean([p.mean(axis=0) for p in probas], axis=0)
     predictions = pd.DataFrame(mean_proba, index=index, columns=list(classes))
     predicted = pd.Series(classes[mean_proba.argmax(axis=1)], index=index, name="predicted")
     confusion = pd.crosstab(pd.Categorical(labels, categories=classes),
                             pd.Categorical(predicted.to_numpy(), categories=classes),
                             rownames=["true"], colnames=["predicted"], dropna=False)
-    fold_metrics = pd.DataFrame(fold_rows)
     if len(frames) == 1:
         fold_metrics = fold_metrics.drop(columns="imputation")
+    if repeats == 1:
+        fold_metrics = fold_metrics.drop(columns="repeat")
     return CrossValidationResult(
         metrics=metrics, fold_metrics=fold_metrics, predictions=predictions,
         predicted=predicted, confusion=confusion,
         calibration=calibration_table(labels, mean_proba, classes), classes=classes,
-        scheme=scheme, n_bootstrap=int(n_bootstrap), n_imputations=len(frames),
-        bootstrap=boots[0] if len(boots) == 1 else None)
+        scheme=scheme, n_bootstrap=int(n_bootstrap) if interval == "bootstrap" else 0,
+        n_imputations=len(frames),
+        bootstrap=boots[0] if len(boots) == 1 else None, interval=interval,
+        n_repeats=repeats)
 
 
 def _pool(estimates: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:

@@ -8,8 +8,9 @@
   Uno's C, time-dependent AUC, Brier scores and calibration, with bootstrap intervals
   and optional optimism correction, of a model or of a clinical score.
 - :func:`harrell_c`, :func:`c_index_scorer`: Harrell's C, and as a ``GridSearchCV`` scorer.
-- :func:`calibration_table`, :func:`calibration_slope`, :func:`integrated_calibration_index`:
-  calibration of predicted risks at a horizon.
+- :func:`calibration_table`, :func:`calibration_in_the_large`, :func:`calibration_slope`,
+  :func:`integrated_calibration_index`, :func:`ici_reference`: calibration of predicted
+  risks at a horizon.
 - :func:`kaplan_meier`, :class:`KaplanMeierResult`: survival curves with CIs and numbers at risk.
 - :func:`logrank`, :class:`LogRankResult`: log-rank test between groups.
 - :func:`cumulative_incidence`, :class:`CumulativeIncidenceResult`: Aalen-Johansen
@@ -18,7 +19,13 @@
 - :func:`pool_cox`: Cox hazard ratios pooled over multiple imputations (Rubin's rules).
 """
 
-from ._calibration import calibration_slope, calibration_table, integrated_calibration_index
+from ._calibration import (
+    calibration_in_the_large,
+    calibration_slope,
+    calibration_table,
+    ici_reference,
+    integrated_calibration_index,
+)
 from ._competing import CumulativeIncidenceResult, cumulative_incidence
 from ._evaluate import SurvivalEvaluation, evaluate, evaluate_score
 from ._km import KaplanMeierResult, LogRankResult, kaplan_meier, logrank, risk_groups
@@ -38,6 +45,8 @@ __all__ = [
     "harrell_c",
     "c_index_scorer",
     "calibration_table",
+    "calibration_in_the_large",
+    "ici_reference",
     "calibration_slope",
     "integrated_calibration_index",
     "kaplan_meier",

@@ -1,4 +1,4 @@
-"""Calibration of predicted risks at a horizon: table by decile, slope and ICI.
+"""Calibration of predicted risks at a horizon: table by decile, O/E, slope and ICI.
 
 The slope and the integrated calibration index (ICI) come from Cox models of
 the outcome, administratively censored at the horizon, on the complementary
@@ -17,7 +17,11 @@ import pandas as pd
 
 from ._target import check_target
 
-__all__ = ["calibration_slope", "calibration_table", "integrated_calibration_index"]
+__all__ = ["calibration_in_the_large", "calibration_slope", "calibration_table",
+           "ici_reference", "integrated_calibration_index"]
+
+ICI_REFERENCE_SIMULATIONS = 100
+"""Outcomes simulated from the predicted risks for the ICI reference (:func:`ici_reference`)."""
 
 N_GROUPS = 10
 """Risk groups (deciles) of the calibration table."""
@@ -273,3 +277,193 @@ def calibration_table(y: Any, risk: Any, horizon: float, *,
                      "predicted": float(r[inside].mean()), "observed": float(observed),
                      "observed_lower": float(lower), "observed_upper": float(upper)})
     return pd.DataFrame(rows)
+
+
+def _km_risk(event: np.ndarray, time: np.ndarray, horizon: float) -> tuple[float, float]:
+    """Kaplan-Meier risk ``1 - S(horizon)`` and Greenwood's variance of ``S(horizon)``
+    (NaN when follow-up ends before ``horizon``)."""
+    order = np.argsort(time, kind="stable")
+    t, d = time[order], event[order].astype(float)
+    unique, first = np.unique(t, return_index=True)
+    at_risk = t.size - first
+    deaths = np.add.reduceat(d, first)
+    inside = unique <= horizon
+    if t[-1] < horizon and deaths[-1] < at_risk[-1]:
+        return float("nan"), float("nan")
+    n_i, d_i = at_risk[inside], deaths[inside]
+    surv = float(np.prod(1.0 - d_i / n_i))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_i > d_i, d_i / (n_i * (n_i - d_i)), 0.0)
+    return 1.0 - surv, surv**2 * float(terms.sum())
+
+
+OE_BOOTSTRAP = 200
+"""Paired bootstrap resamples behind the O/E interval (:func:`calibration_in_the_large`)."""
+
+
+def calibration_in_the_large(y: Any, risk: Any, horizon: float, *, alpha: float = 0.05,
+                             n_bootstrap: int = OE_BOOTSTRAP,
+                             random_state: Any = None) -> dict[str, float]:
+    """Observed over expected number of events by ``horizon`` (O/E), with its interval.
+
+    Observed: the Kaplan-Meier risk ``1 - S(horizon)`` of all patients
+    (censoring before the horizon is accounted for); expected: the mean
+    predicted risk. O/E is 1 for a model calibrated in the large, 2 for one
+    whose risks are half the true ones (whatever its slope).
+
+    The interval is ``exp(log(O/E) ± z * SE)``, SE the standard deviation
+    of ``log(O/E)`` over ``n_bootstrap`` resamples of patients, O and E
+    resampled together. Why not Greenwood's variance of O with E held fixed
+    (Debray et al., BMJ 2017): O and E rise and fall together with the
+    sample's case mix, so the ratio varies less than O; with heterogeneous
+    risks the Greenwood interval was conservative (coverage 0.97 in
+    ``benchmarks/_validity_inference.py``). ``n_bootstrap=0`` gives the
+    Greenwood interval.
+
+    Parameters
+    ----------
+    y : structured ndarray
+    risk : array-like of shape (n,)
+        Predicted probability of the event by ``horizon``.
+    horizon : float
+    alpha : float, default=0.05
+    n_bootstrap : int, default=200
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    dict
+        ``observed``, ``expected``, ``oe_ratio``, ``lower``, ``upper`` and
+        ``se`` (of the ratio, delta method); NaN when the follow-up ends
+        before ``horizon`` or no event occurs by it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from stratify.survival import calibration_in_the_large, make_target
+    >>> rng = np.random.default_rng(0)
+    >>> lp = rng.normal(size=2000)
+    >>> y = make_target(rng.exponential(10 / np.exp(lp)), np.ones(2000, dtype=int))
+    >>> true = 1 - np.exp(-0.5 * np.exp(lp))
+    >>> oe = calibration_in_the_large(y, true / 2, 5.0, random_state=0)   # risks halved
+    >>> round(oe["oe_ratio"], 2), oe["lower"] > 1
+    (2.01, True)
+    """
+    from scipy.stats import norm
+
+    event, time, r = _check_risk(y, risk, horizon, "calibration_in_the_large")
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
+            or n_bootstrap < 0:
+        raise ValueError("calibration_in_the_large: n_bootstrap must be an int >= 0; "
+                         f"got {n_bootstrap!r}.")
+    return _oe(event, time, r, float(horizon), norm.ppf(1 - alpha / 2), int(n_bootstrap),
+               np.random.default_rng(random_state))
+
+
+def _oe(event: np.ndarray, time: np.ndarray, risk: np.ndarray, horizon: float, z: float,
+        n_bootstrap: int, rng: np.random.Generator) -> dict[str, float]:
+    observed, variance = _km_risk(event, time, horizon)
+    expected = float(np.mean(risk))
+    out = dict.fromkeys(("observed", "expected", "oe_ratio", "lower", "upper", "se"),
+                        float("nan"))
+    out["observed"], out["expected"] = observed, expected
+    if not (observed > 0 and expected > 0):
+        return out
+    ratio = observed / expected
+    se_log = np.sqrt(variance) / observed
+    if n_bootstrap > 0:
+        logs = []
+        for _ in range(n_bootstrap):
+            rows = rng.integers(0, time.size, time.size)
+            o = _km_risk(event[rows], time[rows], horizon)[0]
+            e = float(np.mean(risk[rows]))
+            if o > 0 and e > 0:
+                logs.append(np.log(o / e))
+        if len(logs) >= 2:
+            se_log = float(np.std(logs, ddof=1))
+    out.update(oe_ratio=ratio, lower=float(ratio * np.exp(-z * se_log)),
+               upper=float(ratio * np.exp(z * se_log)), se=float(ratio * se_log))
+    return out
+
+
+def _simulate_calibrated(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
+                         horizon: float, rng: np.random.Generator) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """Outcomes up to ``horizon`` drawn from the predicted risks themselves (constant
+    hazard ``-log(1 - risk) / horizon``), censored where the patient's own follow-up
+    was censored before the horizon."""
+    hazard = -np.log1p(-np.clip(risk, 0.0, 1 - _EPS)) / horizon
+    with np.errstate(divide="ignore"):
+        draw = rng.exponential(1.0, risk.size) / hazard
+    censor = np.where(~event & (time < horizon), time, horizon)
+    return draw <= censor, np.minimum(draw, censor)
+
+
+def ici_reference(y: Any, risk: Any, horizon: float, *,
+                  n_simulations: int = ICI_REFERENCE_SIMULATIONS,
+                  random_state: Any = None) -> dict[str, float]:
+    """The ICI a perfectly calibrated model with these risks would show on this sample.
+
+    The ICI is a mean absolute difference, so it is above 0 even for the
+    true risks (sampling noise of the smoothed observed risk): 0.01-0.03
+    at a few hundred patients. Its reference is obtained by simulation:
+    ``n_simulations`` times, outcomes are drawn from the predicted risks
+    themselves (a constant hazard within the horizon that gives exactly
+    ``risk`` by ``horizon``; patients censored before the horizon stay
+    censored at their own time), and the ICI of ``risk`` is computed on
+    them. An observed ICI beyond the reference's upper limit (its 97.5th
+    percentile) is more miscalibration than chance gives; ``p_value`` is
+    the share of simulated ICIs at least as large as the observed one
+    (with the usual +1 correction).
+
+    Parameters
+    ----------
+    y : structured ndarray
+    risk : array-like of shape (n,)
+    horizon : float
+    n_simulations : int, default=100
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    dict
+        ``ici`` (observed), ``expected`` (mean ICI under perfect
+        calibration), ``lower`` and ``upper`` (2.5th and 97.5th
+        percentiles of it) and ``p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from stratify.survival import ici_reference, make_target
+    >>> rng = np.random.default_rng(0)
+    >>> lp = rng.normal(size=1000)
+    >>> y = make_target(rng.exponential(10 / np.exp(lp)), np.ones(1000, dtype=int))
+    >>> true = 1 - np.exp(-0.5 * np.exp(lp))
+    >>> ref = ici_reference(y, true, 5.0, random_state=0)
+    >>> ref["ici"] <= ref["upper"], ref["p_value"] > 0.05
+    (True, True)
+    >>> ici_reference(y, true / 2, 5.0, random_state=0)["p_value"] < 0.05
+    True
+    """
+    event, time, r = _check_risk(y, risk, horizon, "ici_reference")
+    if not isinstance(n_simulations, (int, np.integer)) or n_simulations < 1:
+        raise ValueError(f"ici_reference: n_simulations must be an int >= 1; "
+                         f"got {n_simulations!r}.")
+    return _ici_reference(event, time, r, float(horizon), int(n_simulations),
+                          np.random.default_rng(random_state))
+
+
+def _ici_reference(event: np.ndarray, time: np.ndarray, risk: np.ndarray, horizon: float,
+                   n_simulations: int, rng: np.random.Generator) -> dict[str, float]:
+    observed = _ici(event, time, risk, horizon)
+    null = np.array([_ici(*_simulate_calibrated(event, time, risk, horizon, rng), risk,
+                          horizon) for _ in range(n_simulations)])
+    null = null[np.isfinite(null)]
+    if null.size == 0:
+        return {"ici": observed, "expected": float("nan"), "lower": float("nan"),
+                "upper": float("nan"), "p_value": float("nan")}
+    p_value = (1 + np.sum(null >= observed)) / (1 + null.size) if np.isfinite(observed) \
+        else float("nan")
+    return {"ici": observed, "expected": float(null.mean()),
+            "lower": float(np.quantile(null, 0.025)), "upper": float(np.quantile(null, 0.975)),
+            "p_value": float(p_value)}

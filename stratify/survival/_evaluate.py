@@ -13,7 +13,14 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .. import parallel
-from ._calibration import calibration_table
+from ._calibration import (
+    ICI_REFERENCE_SIMULATIONS,
+    OE_BOOTSTRAP,
+    _check_risk,
+    _ici_reference,
+    _oe,
+    calibration_table,
+)
 from ._checks import check_features, check_score, row_index
 from ._metrics import compute_metrics, horizon_label, metric_names
 from ._target import TARGET_DTYPE, check_target
@@ -44,7 +51,17 @@ class SurvivalEvaluation:
         ``brier_<t>y``, ``integrated_brier``, ``calibration_slope_<t>y``,
         ``ici_<t>y``): ``estimate``, 95 % bootstrap percentile ``lower`` and
         ``upper``, bootstrap standard error ``se``; with optimism correction
-        also ``optimism`` and ``corrected`` (estimate minus optimism).
+        also ``optimism`` and ``corrected`` (estimate minus optimism). Two
+        rows per horizon are not bootstrapped (see :func:`evaluate`):
+        ``oe_ratio_<t>y`` (calibration in the large, its own bootstrap) and
+        ``ici_reference_<t>y`` (the ICI of a perfectly calibrated model with
+        the same risks: mean and 2.5-97.5 percentiles over simulated
+        outcomes, no ``se``).
+    calibration_in_the_large : DataFrame
+        One row per horizon: ``horizon``, ``observed`` (Kaplan-Meier risk),
+        ``expected`` (mean predicted risk), ``oe_ratio`` with ``lower`` and
+        ``upper``, the model's ``ici`` with the reference ``ici_expected``,
+        ``ici_reference_upper`` and ``ici_p_value`` (see :func:`ici_reference`).
     calibration : DataFrame
         One row per risk decile and horizon: ``horizon``, ``group``, ``n``,
         ``predicted``, ``observed``, ``observed_lower``, ``observed_upper``
@@ -76,6 +93,7 @@ class SurvivalEvaluation:
     grid: np.ndarray
     n_bootstrap: int
     bootstrap: pd.DataFrame | None = field(default=None, repr=False)
+    calibration_in_the_large: pd.DataFrame | None = None
     optimism_replicates: pd.DataFrame | None = field(default=None, repr=False)
 
     def summary(self) -> str:
@@ -199,6 +217,9 @@ def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
                          [(event, time, risk, survival, times, grid, train, tau, size, s)
                           for size, s in zip(chunks, seeds)], n_jobs=n_jobs)
     metrics, boot = _summarize(estimates, [r for part in parts for r in part], names)
+    large, extra = _in_the_large(event, time, survival, times, seed)
+    metrics = pd.concat([metrics, extra])
+    metrics.index.name = "metric"
     y = _target(event, time)
     calibration = pd.concat([calibration_table(y, 1.0 - survival[:, j], t)
                              for j, t in enumerate(times)], ignore_index=True)
@@ -207,7 +228,34 @@ def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
         predictions[f"risk_{horizon_label(t)}"] = 1.0 - survival[:, j]
     return SurvivalEvaluation(metrics=metrics, calibration=calibration, predictions=predictions,
                               times=[float(t) for t in times], tau=tau, grid=grid,
-                              n_bootstrap=int(n_bootstrap), bootstrap=boot)
+                              n_bootstrap=int(n_bootstrap), bootstrap=boot,
+                              calibration_in_the_large=large)
+
+
+def _in_the_large(event: np.ndarray, time: np.ndarray, survival: np.ndarray,
+                  times: np.ndarray, seed: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """O/E and the ICI reference at each horizon: the per-horizon table, and the rows
+    ``oe_ratio_<t>y`` and ``ici_reference_<t>y`` of the metrics table."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(parallel.spawn_seeds(seed, 1)[0])
+    rows, extra = [], {}
+    for j, t in enumerate(times):
+        risk = np.clip(1.0 - survival[:, j], 0.0, 1.0)
+        _check_risk(_target(event, time), risk, float(t), "evaluate")
+        oe = _oe(event, time, risk, float(t), norm.ppf(0.975), OE_BOOTSTRAP, rng)
+        ref = _ici_reference(event, time, risk, float(t), ICI_REFERENCE_SIMULATIONS, rng)
+        rows.append({"horizon": float(t), "observed": oe["observed"],
+                     "expected": oe["expected"], "oe_ratio": oe["oe_ratio"],
+                     "lower": oe["lower"], "upper": oe["upper"], "ici": ref["ici"],
+                     "ici_expected": ref["expected"], "ici_reference_upper": ref["upper"],
+                     "ici_p_value": ref["p_value"]})
+        h = horizon_label(t)
+        extra[f"oe_ratio_{h}"] = {"estimate": oe["oe_ratio"], "lower": oe["lower"],
+                                  "upper": oe["upper"], "se": oe["se"]}
+        extra[f"ici_reference_{h}"] = {"estimate": ref["expected"], "lower": ref["lower"],
+                                       "upper": ref["upper"], "se": float("nan")}
+    return pd.DataFrame(rows), pd.DataFrame.from_dict(extra, orient="index")
 
 
 def _check_common(y: Any, times: Any, y_train: Any, n_bootstrap: Any,
@@ -242,6 +290,22 @@ def evaluate(model: Any, X: Any, y: Any, times: Any, *, n_bootstrap: int = 200,
       below this) to the last horizon (``integrated_brier_score``).
     - ``calibration_slope_<t>y`` (1 is ideal) and ``ici_<t>y`` (0 is ideal):
       see :func:`calibration_slope` and :func:`integrated_calibration_index`.
+    - ``oe_ratio_<t>y``: calibration in the large, the Kaplan-Meier risk by
+      the horizon over the mean predicted risk (1 is ideal; 2 means risks
+      half the true ones, which the slope cannot see: a model whose risks
+      are all halved keeps a slope near 1), with a 95 % interval on the log
+      scale from 200 paired bootstrap resamples of O and E
+      (:func:`calibration_in_the_large`), drawn apart from the metrics'
+      bootstrap.
+    - ``ici_reference_<t>y``: what ``ici_<t>y`` would be for a perfectly
+      calibrated model with the same risks and patients: the mean and the
+      2.5-97.5 percentiles of the ICI over 100 sets of outcomes simulated
+      from the predicted risks (:func:`ici_reference`). The ICI is never
+      below 0, so its own bootstrap interval excludes 0 even for the true
+      risks; compare ``ici_<t>y`` with this reference instead: an ICI
+      above its upper limit is more miscalibration than chance gives.
+      ``calibration_in_the_large`` gives the same numbers per horizon, with
+      the p-value of the comparison.
 
     The IPCW metrics weight by the censoring distribution of ``y_train``
     (default ``y``; pass the training target when ``X, y`` are a held-out set).

@@ -32,11 +32,12 @@ def test_finds_the_planted_effect_in_one_subgroup_only():
     df = trial(1200, seed=1, effects={"HSB": -1.5})
     table = effect_by_subgroup(df["change"], df["arm"], df["group"])
     assert list(table.index) == SUBGROUPS and table.index.name == "group"
-    significant = table.index[table["p"] < 0.05].tolist()
+    significant = table.index[table["p_holm"] < 0.05].tolist()
     assert significant == ["HSB"]
     assert table.loc["HSB", "lower"] < -1.5 < table.loc["HSB", "upper"]
     assert table.attrs["interaction"]["p"] < 1e-6
-    assert table.attrs["interaction"]["test"] == "F" and table.attrs["interaction"]["df"] == 3
+    assert table.attrs["interaction"]["test"] == "Wald F (HC3)"
+    assert table.attrs["interaction"]["df"] == 3
     assert table.attrs["scale"] == "difference in means" and table.attrs["excluded"] == 0
     counts = pd.crosstab(df["group"], df["arm"])
     assert table["n_placebo"].tolist() == counts[0].tolist()
@@ -48,17 +49,22 @@ def test_estimates_agree_with_a_direct_statsmodels_fit():
     table = effect_by_subgroup(df["change"], df["arm"], df["group"], covariates=df[["age"]],
                                alpha=0.1)
     for g in SUBGROUPS:
-        fit = smf.ols("change ~ arm + age", data=df[df["group"] == g]).fit()
+        fit = smf.ols("change ~ arm + age", data=df[df["group"] == g]).fit(cov_type="HC3",
+                                                                            use_t=True)
         assert table.loc[g, "estimate"] == pytest.approx(fit.params["arm"])
         assert table.loc[g, ["lower", "upper"]].tolist() == pytest.approx(
             fit.conf_int(alpha=0.1).loc["arm"].tolist())
-        assert table.loc[g, "p"] == pytest.approx(fit.pvalues["arm"])
-    reduced = smf.ols("change ~ C(group) + arm + age", data=df).fit()
-    full = smf.ols("change ~ C(group) * arm + age", data=df).fit()
-    anova = anova_lm(reduced, full)
-    assert table.attrs["interaction"]["statistic"] == pytest.approx(anova["F"].iloc[1])
-    assert table.attrs["interaction"]["p"] == pytest.approx(anova["Pr(>F)"].iloc[1])
+        assert table.loc[g, "p_unadjusted"] == pytest.approx(fit.pvalues["arm"])
+    full = smf.ols("change ~ C(group) * arm + age", data=df).fit(cov_type="HC3", use_t=True)
+    terms = [name for name in full.params.index if ":arm" in name]
+    wald = full.wald_test(" = 0, ".join(terms) + " = 0", use_f=True, scalar=True)
+    assert table.attrs["interaction"]["statistic"] == pytest.approx(wald.statistic)
+    assert table.attrs["interaction"]["p"] == pytest.approx(wald.pvalue)
     assert table.attrs["interaction"]["df_resid"] == full.df_resid
+    # with equal variances the robust test agrees roughly with the classical F test
+    reduced = smf.ols("change ~ C(group) + arm + age", data=df).fit()
+    anova = anova_lm(reduced, smf.ols("change ~ C(group) * arm + age", data=df).fit())
+    assert table.attrs["interaction"]["statistic"] == pytest.approx(anova["F"].iloc[1], rel=0.3)
 
 
 def test_without_covariates_the_estimate_is_the_difference_of_means():
@@ -68,8 +74,12 @@ def test_without_covariates_the_estimate_is_the_difference_of_means():
     assert table["mean_treated"].tolist() == pytest.approx(means[1].tolist())
     assert table["estimate"].tolist() == pytest.approx((means[1] - means[0]).tolist())
     hsb = df[df["group"] == "HSB"]
-    t = stats.ttest_ind(hsb.loc[hsb.arm == 1, "change"], hsb.loc[hsb.arm == 0, "change"])
-    assert table.loc["HSB", "p"] == pytest.approx(t.pvalue)
+    t = stats.ttest_ind(hsb.loc[hsb.arm == 1, "change"], hsb.loc[hsb.arm == 0, "change"],
+                        equal_var=False)
+    assert table.loc["HSB", "p_unadjusted"] == pytest.approx(t.pvalue)
+    low, high = t.confidence_interval(0.95)
+    assert table.loc["HSB", ["lower", "upper"]].tolist() == pytest.approx([low, high])
+    assert table.attrs["method"] == "Welch t"
 
 
 def test_binary_outcome_gives_differences_in_proportions_and_a_likelihood_ratio_test():
@@ -79,9 +89,11 @@ def test_binary_outcome_gives_differences_in_proportions_and_a_likelihood_ratio_
     hsb = df[df["group"] == "HSB"]
     p1, p0 = hsb.loc[hsb.arm == 1, "change"].mean(), hsb.loc[hsb.arm == 0, "change"].mean()
     n1, n0 = (hsb.arm == 1).sum(), (hsb.arm == 0).sum()
-    se = np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    # HC3 of a two-group comparison: n p(1 - p) / (n - 1)² per arm, t on n - 2 df
+    se = np.sqrt(n1 * p1 * (1 - p1) / (n1 - 1) ** 2 + n0 * p0 * (1 - p0) / (n0 - 1) ** 2)
     assert table.loc["HSB", "estimate"] == pytest.approx(p1 - p0)
-    assert table.loc["HSB", "lower"] == pytest.approx(p1 - p0 - stats.norm.ppf(0.975) * se)
+    assert table.loc["HSB", "lower"] == pytest.approx(
+        p1 - p0 - stats.t.ppf(0.975, n1 + n0 - 2) * se)
     full = smf.logit("change ~ C(group) * arm", data=df).fit(disp=0)
     reduced = smf.logit("change ~ C(group) + arm", data=df).fit(disp=0)
     interaction = table.attrs["interaction"]
@@ -166,7 +178,7 @@ def test_synthetic_trial_effect_only_in_high_symptom_burden():
     cohort = make_pss_cohort(n_patients=300, trial=True, seed=0)
     data, truth = cohort.data, cohort.truth
     table = effect_by_subgroup(data["esspri_change"], data["arm"], truth["symptom_subgroup"])
-    assert table.index[table["p"] < 0.05].tolist() == ["HSB"]
+    assert table.index[table["p_holm"] < 0.05].tolist() == ["HSB"]
     assert table.attrs["interaction"]["p"] < 0.01
     assert table.attrs["excluded"] == data["esspri_change"].isna().sum() > 0
     planted = truth.loc[truth["symptom_subgroup"] == "HSB", "treatment_effect"].mean()
