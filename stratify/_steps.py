@@ -220,7 +220,10 @@ def step_profile(result, state: _State) -> None:
     features = described[numeric]
     if state.scores is not None:
         features = features.join(state.scores)
-    result.tables["profile_clusterfeatures"] = profile(state.X, labels)
+    # the cluster features found the subgroups: their tests are descriptive only
+    assert state.X is not None
+    clustered = [str(c) for c in state.X.columns]
+    result.tables["profile_clusterfeatures"] = profile(state.X, labels, clustered=clustered)
     if features.shape[1] == 0:
         # e.g. a file of expression values only: the subgroups are described
         # by the features that made them
@@ -229,13 +232,15 @@ def step_profile(result, state: _State) -> None:
             f"The cohort has no column of the profile blocks ({', '.join(blocks)}); the "
             "subgroups are described by their cluster features.")
     else:
-        result.tables["profile"] = profile(features, labels)
+        result.tables["profile"] = profile(
+            features, labels, clustered=[c for c in clustered if c in features.columns])
     t1 = described.join(state.scores) if state.scores is not None else described
     if "center" in data.columns:
         t1 = t1.join(data[["center"]])
     if t1.shape[1]:
-        result.tables["table_one"] = table_one(t1, labels,
-                                               min_cell=int(state.config["report"]["min_cell"]))
+        result.tables["table_one"] = table_one(
+            t1, labels, min_cell=int(state.config["report"]["min_cell"]),
+            clustered=[c for c in clustered if c in t1.columns])
 
 
 def step_classify(result, state: _State) -> None:

@@ -86,7 +86,21 @@ def _check(X: Any, labels: Any, test: str) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, labels
 
 
-def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
+def _clustered_columns(clustered: Any, columns: pd.Index) -> set[str]:
+    """The features the labels were found from (None: every feature, unknown)."""
+    if clustered is None:
+        return {str(c) for c in columns}
+    if isinstance(clustered, str):
+        clustered = [clustered]
+    names = [str(c) for c in clustered]
+    absent = sorted(set(names) - {str(c) for c in columns})
+    if absent:
+        raise ValueError(f"The 'clustered' parameter of {_WHO} names column(s) "
+                         f"{_quote(absent)} that are not in X.")
+    return set(names)
+
+
+def profile(X: Any, labels: Any, *, test: str = "auto", clustered: Any = None) -> pd.DataFrame:
     """Per feature and subgroup: summary, effect size against the rest, p and q.
 
     Each subgroup is compared with all other patients pooled (one versus
@@ -106,6 +120,23 @@ def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
       ``test="parametric"`` uses Welch's t-test and the chi-square test.
     - ``q_value``: Benjamini-Hochberg false discovery rate over every test of
       the table (statsmodels ``multipletests``).
+    - ``inference``: what the p- and q-values are worth. Subgroups found by
+      clustering some features differ on those features by construction, so
+      tests of those features are not tests ("double dipping": on 20
+      independent normal features without any structure, k-means labels
+      gave q < 0.05 for 65-92 % of them). Assigning other patients with
+      ``predict`` does not help: their labels are a function of the same
+      features, and on held-out patients of the same null data 30-45 % of
+      the features still came out "significant". So the features the
+      labels were found from (``clustered``) are marked ``"descriptive"``,
+      and the others ``"test"``: the labels do not depend on them, so their
+      p-values are valid tests of association with the subgroups. By
+      default (``clustered=None``, the origin of the labels unknown) every
+      feature is descriptive; ``clustered=[]`` says the labels come from
+      elsewhere (a treatment arm, a clinical criterion). q-values are
+      computed within each kind. The validity suite of the benchmarks
+      measures the level of the ``"test"`` rows on null data
+      (``stratify bench --only validity``).
 
     Parameters
     ----------
@@ -115,6 +146,9 @@ def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
         Subgroup of each patient (any labels; HDBSCAN noise ``-1`` is
         profiled as a group of its own).
     test : {"auto", "parametric"}, default="auto"
+    clustered : None or list of str, default=None
+        The features the labels were found from (see ``inference`` above);
+        None: unknown, every feature is descriptive.
 
     Returns
     -------
@@ -124,7 +158,8 @@ def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
         (``"continuous"`` or ``"binary"``), ``n`` (observed in the
         subgroup), ``n_missing``, ``mean``, ``sd``, ``median``,
         ``proportion`` (binary; NaN otherwise), ``mean_rest``,
-        ``difference``, ``effect_size``, ``test``, ``p_value``, ``q_value``.
+        ``difference``, ``effect_size``, ``test``, ``p_value``, ``q_value``
+        and ``inference`` (``"descriptive"`` or ``"test"``).
 
     Examples
     --------
@@ -138,10 +173,19 @@ def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
     >>> row = table.set_index(["feature", "subgroup"]).loc[("mol_MX1", 1)]
     >>> bool(row["effect_size"] > 1.5), bool(row["q_value"] < 0.001), row["test"]
     (True, True, 'mann-whitney')
+    >>> row["inference"]  # labels of unknown origin: descriptive unless said otherwise
+    'descriptive'
+
+    Subgroups found from the expression value: the antibody is a valid test.
+
+    >>> table = profile(X, labels, clustered=["mol_MX1"])
+    >>> table.drop_duplicates("feature").set_index("feature")["inference"].to_dict()
+    {'mol_MX1': 'descriptive', 'anti_ro': 'test'}
     """
     from statsmodels.stats.multitest import multipletests
 
     frame, labels = _check(X, labels, test)
+    descriptive = _clustered_columns(clustered, frame.columns)
     parametric = test == "parametric"
     try:
         groups = sorted(pd.unique(labels).tolist())
@@ -177,11 +221,15 @@ def profile(X: Any, labels: Any, *, test: str = "auto") -> pd.DataFrame:
                 "proportion": mean if binary else np.nan,
                 "mean_rest": mean_rest, "difference": mean - mean_rest,
                 "effect_size": effect, "test": name, "p_value": p_value,
+                "inference": "descriptive" if str(column) in descriptive else "test",
             })
     table = pd.DataFrame(rows)
+    inference = table.pop("inference")
     table["q_value"] = np.nan
-    tested = table["p_value"].notna().to_numpy()
-    if tested.any():
-        table.loc[tested, "q_value"] = multipletests(table.loc[tested, "p_value"],
-                                                     method="fdr_bh")[1]
+    for kind in ("test", "descriptive"):
+        tested = (table["p_value"].notna() & (inference == kind)).to_numpy()
+        if tested.any():
+            table.loc[tested, "q_value"] = multipletests(table.loc[tested, "p_value"],
+                                                         method="fdr_bh")[1]
+    table["inference"] = inference
     return table

@@ -37,6 +37,17 @@ _FIGURE_CHECK = (
 )
 
 
+def _inference_note(table: pd.DataFrame) -> str:
+    """What Table 1's p-values are worth (``attrs["inference"]`` of ``table_one``)."""
+    if table.attrs.get("inference") == "tests":
+        return ("The variables the subgroups were found from are marked 'descriptive' and "
+                "have no p-value: subgroups found from them differ on them by "
+                "construction. The other p-values are tests of association with the "
+                "subgroups.")
+    return ("The p-values are descriptive: the subgroups may have been found from these "
+            "variables, which then differ between them by construction.")
+
+
 def _figure_html(draw: Callable[[Any], Any], alt: str, figsize=(7.0, 4.5)) -> str:
     import matplotlib
 
@@ -259,7 +270,8 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
                          f"Subgroup sizes: {sizes}. Counts under {min_cell} are suppressed "
                          "(shown as '<5'; '(s)': a second cell hidden so that the first "
                          "cannot be recovered); q: Benjamini-Hochberg adjusted p; SMD: "
-                         "largest standardized mean difference between two subgroups."))
+                         "largest standardized mean difference between two subgroups. "
+                         + _inference_note(t1)))
 
     if "cluster" in models:
         cc = models["cluster"]

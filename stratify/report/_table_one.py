@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,7 @@ def table_one(
     min_cell: int = 5,
     nonnormal: Iterable[str] | None = None,
     schema: Schema = PSS_SCHEMA,
+    clustered: Any = None,
 ) -> pd.DataFrame:
     """Table 1: patient characteristics by subgroup.
 
@@ -146,6 +148,15 @@ def table_one(
         Continuous variables summarised by median [IQR] and tested by Kruskal-Wallis.
     schema : Schema, default=PSS_SCHEMA
         Decides the kind of each variable (inferred for columns it does not know).
+    clustered : None or iterable of str, default=None
+        The variables the groups were found from. Groups found by clustering
+        differ on those variables by construction, so their tests are not
+        tests: their ``test`` says ``"descriptive"`` and p and q are left
+        empty. The other variables are tested (their q over them only):
+        the groups do not depend on them. ``None`` (the origin of the groups
+        unknown) keeps every p, and ``attrs["inference"]`` is
+        ``"descriptive"``; ``[]`` says the groups come from elsewhere (an
+        arm, a clinical criterion) and ``attrs["inference"]`` is ``"tests"``.
 
     Returns
     -------
@@ -153,7 +164,8 @@ def table_one(
         Indexed by (variable, level); columns ``Overall``, one per group,
         ``Missing``, ``test``, ``p``, ``q``, ``SMD``. Use ``.to_csv`` and
         ``.to_html`` to export. ``attrs["n"]`` holds group sizes (hidden as
-        ``"<5"`` below ``min_cell``, ``"(s)"`` as their companions).
+        ``"<5"`` below ``min_cell``, ``"(s)"`` as their companions);
+        ``attrs["inference"]`` says what p and q are worth (see ``clustered``).
 
     Examples
     --------
@@ -197,6 +209,13 @@ def table_one(
     levels = sorted(groups.unique(), key=str)
     names = [str(g) for g in levels]
     masks = [(groups == g).to_numpy() for g in levels]
+    if clustered is None:
+        descriptive: set[str] = set()
+        inference = "descriptive"
+    else:
+        descriptive = {str(c) for c in ([clustered] if isinstance(clustered, str)
+                                         else clustered)}
+        inference = "tests"
     sizes = [int(m.sum()) for m in masks]
     sizes_arr = np.array(sizes)
 
@@ -265,13 +284,15 @@ def table_one(
         else:
             level_values = sorted(observed.unique(), key=str)
         table = pd.crosstab(series, groups).reindex(columns=levels, fill_value=0)
+        test_table = table.loc[:, table.sum(axis=0) > 0]
         p, test = np.nan, ""
-        if table.shape[0] >= 2 and (table.sum(axis=1) > 0).sum() >= 2:
-            expected = stats.contingency.expected_freq(table.to_numpy())
-            if table.shape == (2, 2) and expected.min() < 5:
-                p, test = float(stats.fisher_exact(table.to_numpy()).pvalue), "Fisher"
+        if (test_table.shape[0] >= 2 and test_table.shape[1] >= 2
+                and (test_table.sum(axis=1) > 0).sum() >= 2):
+            expected = stats.contingency.expected_freq(test_table.to_numpy())
+            if test_table.shape == (2, 2) and expected.min() < 5:
+                p, test = float(stats.fisher_exact(test_table.to_numpy()).pvalue), "Fisher"
             else:
-                p = float(stats.chi2_contingency(table.to_numpy())[1])
+                p = float(stats.chi2_contingency(test_table.to_numpy())[1])
                 test = "chi-square"
         props = [table.div(table.sum(axis=0).replace(0, np.nan), axis=1)[g] for g in levels]
         if kind == "binary":
@@ -305,6 +326,9 @@ def table_one(
                  "summary": "n (%)"})
 
     out = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["variable", "level"]))
+    found_from = out.index.get_level_values("variable").isin(sorted(descriptive))
+    out.loc[found_from & (out["test"] != ""), "test"] = "descriptive"
+    out.loc[found_from, "p"] = np.nan
     pvals = out["p"].to_numpy(float)
     q = np.full_like(pvals, np.nan)
     ok = np.isfinite(pvals)
@@ -312,6 +336,7 @@ def table_one(
         q[ok] = stats.false_discovery_control(pvals[ok], method="bh")
     out["q"] = q
     out = out[["summary", "Overall", *names, "Missing", "test", "p", "q", "SMD"]]
+    out.attrs["inference"] = inference
     out.attrs["n"] = {
         name: (_fmt_cell(size, 0, bool(hide), False, min_cell) if hide else size)
         for name, size, hide in zip(names, sizes, hidden_sizes, strict=True)

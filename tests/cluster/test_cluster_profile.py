@@ -103,3 +103,46 @@ def test_explain_reads_the_long_format(cohort):
     X, labels = cohort
     wide = _effects(profile(X, labels))
     assert wide.shape == (3, 3) and wide.loc["mol_MX1", "S2"] > 1.5
+
+
+def test_tests_of_the_clustered_features_are_marked_descriptive_the_others_are_tests():
+    # 20 independent normal features, no structure: k-means labels found from the first
+    # 10 make most of those "significant" (double dipping); the 10 others hold the level
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(300, 20)), columns=[f"f{j}" for j in range(20)])
+    clustered = [f"f{j}" for j in range(10)]
+    labels = KMeans(2, n_init=2, random_state=0).fit_predict(X[clustered])
+    table = profile(X, labels, clustered=clustered)
+    inside = table["feature"].isin(clustered)
+    assert set(table.loc[inside, "inference"]) == {"descriptive"}
+    assert set(table.loc[~inside, "inference"]) == {"test"}
+    assert (table.loc[inside, "q_value"] < 0.05).mean() > 0.3
+    assert (table.loc[~inside, "p_value"] < 0.05).mean() < 0.2
+    # q-values are adjusted within each kind
+    tests = table.loc[~inside, "p_value"]
+    assert np.allclose(table.loc[~inside, "q_value"], multipletests(tests, method="fdr_bh")[1])
+    # labels of unknown origin: every feature descriptive; clustered=[]: every one a test
+    assert set(profile(X, labels)["inference"]) == {"descriptive"}
+    assert set(profile(X, labels, clustered=[])["inference"]) == {"test"}
+
+
+def test_predicting_held_out_patients_does_not_make_clustered_features_testable():
+    # why sample splitting is not offered: the held-out patients' labels are a function
+    # of the same features, so those features still differ between the predicted groups
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame(rng.normal(size=(400, 20)))
+    discovery = rng.random(400) < 0.5
+    model = KMeans(2, n_init=2, random_state=0).fit(X[discovery])
+    held = ~discovery
+    table = profile(X[held], model.predict(X[held]), clustered=[])
+    assert (table["q_value"] < 0.05).mean() > 0.2
+
+
+def test_clustered_must_name_columns_of_x():
+    X = pd.DataFrame({"a": np.arange(10.0)})
+    with pytest.raises(ValueError, match="'clustered'.*'nope'"):
+        profile(X, np.repeat([0, 1], 5), clustered=["nope"])
