@@ -144,8 +144,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return EXIT_UNAVAILABLE
     if _out_dir(args.out, "--out") is None:
         return EXIT_USAGE
+    only = args.only or None
+    if only is not None:
+        unknown = sorted(set(only) - set(runner.available_modules()))
+        if unknown:
+            print(f"stratify bench: --only names unknown benchmark(s) {unknown}; available: "
+                  f"{', '.join(runner.available_modules())}.", file=sys.stderr)
+            return EXIT_USAGE
     return int(runner.main(suite=args.suite, out=args.out, scheduler=args.scheduler,
-                          n_jobs=args.n_jobs, quiet=args.quiet, resume=args.resume))
+                          n_jobs=args.n_jobs, quiet=args.quiet, resume=args.resume,
+                          modules=only))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", choices=["quick", "full"], default="quick")
     p.add_argument("--out", default="bench-results")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    p.add_argument("--only", nargs="+", default=None, metavar="TASK",
+                   help="run only these benchmark tasks (e.g. validity)")
     p.add_argument("--resume", action="store_true",
                    help="go on from the tasks an interrupted run saved in OUT/.partial/")
     common(p)

@@ -3,6 +3,8 @@
 - :class:`ConsensusClustering`: resampled clustering (Gaussian mixture, k-means,
   Ward, HDBSCAN) with a documented rule for k, stability, prediction for new patients.
 - :class:`Embedder`: PCA or UMAP embedding of patients, for plots and density clustering.
+- :func:`structure_test`, :func:`reference_null`: is there any subgroup structure?
+  The test :class:`ConsensusClustering` runs before choosing k (k = 1 when none).
 - :func:`profile`: summary, effect size, p and FDR q of every feature in every subgroup.
 - :func:`replicate`: prediction strength, in-group proportion and agreement in an
   external cohort.
@@ -15,13 +17,17 @@ from ._consensus import ConsensusClustering
 from ._embed import Embedder
 from ._profile import profile
 from ._replicate import in_group_proportion, prediction_strength, replicate
+from ._structure import StructureTest, reference_null, structure_test
 
 __all__ = [
     "ConsensusClustering",
     "Embedder",
+    "StructureTest",
     "align_labels",
     "in_group_proportion",
     "prediction_strength",
     "profile",
+    "reference_null",
     "replicate",
+    "structure_test",
 ]

@@ -96,16 +96,22 @@ def check_frames(frames: Sequence[Any], *, who: str) -> None:
 
 
 def check_k_range(k_range: Any, n_samples: int, *, who: str) -> list[int]:
-    """The sorted distinct k values, each an integer in [2, n_samples]."""
+    """The sorted distinct k values, each an integer in [1, n_samples], at least one >= 2.
+
+    k = 1 ("no subgroup structure") is always an answer of the structure test,
+    so a ``k_range`` starting at 1 is accepted and means the same as one
+    starting at 2.
+    """
     try:
         ks = sorted({int(k) for k in k_range})
     except (TypeError, ValueError):
         raise ValueError(f"The 'k_range' parameter of {who} must be an iterable of integers "
-                         f">= 2. Got {k_range!r} instead.") from None
+                         f">= 1. Got {k_range!r} instead.") from None
     if not ks or any(float(k) != int(k) for k in k_range):
         raise ValueError(f"The 'k_range' parameter of {who} must be a non-empty iterable of "
-                         f"integers >= 2. Got {k_range!r} instead.")
-    if ks[0] < 2 or ks[-1] > n_samples:
-        raise ValueError(f"The 'k_range' parameter of {who} must hold integers in [2, "
-                         f"n_samples={n_samples}]. Got {k_range!r} instead.")
+                         f"integers >= 1. Got {k_range!r} instead.")
+    if ks[0] < 1 or ks[-1] > n_samples or ks[-1] < 2:
+        raise ValueError(f"The 'k_range' parameter of {who} must hold integers in [1, "
+                         f"n_samples={n_samples}], at least one of them >= 2. Got {k_range!r} "
+                         "instead.")
     return ks

@@ -37,6 +37,7 @@ from ._stability import (
     consensus_summary,
     cosampling,
 )
+from ._structure import StructureTest, structure_test
 
 __all__ = ["ConsensusClustering"]
 
@@ -139,8 +140,31 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
        of each cluster of the reference partition: its mean Jaccard
        coefficient with its best match in each resample (Hennig 2007, as in
        fpc::clusterboot).
-    5. **Choose k** by the rule below, and keep the reference partition of
+    5. **Test for structure** (:func:`structure_test`): the data against
+       ``n_null`` reference null data sets with the same marginals and
+       correlations but one mode (a Gaussian copula), each sent through
+       the same normal scores, reduction and k-means; the statistic is the
+       largest standardized gap in ``W_k / W_1`` over k, its p-value the
+       data's rank among the B + 1 data sets. When ``p > alpha``, the answer
+       is **k = 1, no subgroup structure**: every patient in subgroup 0.
+    6. **Choose k** by the rule below, and keep the reference partition of
        that k, its clusters numbered 0..k-1 by decreasing size.
+
+    **k = 1 is an answer.** Criteria and stability find subgroups in data
+    that have none: on a single multivariate normal the mixture criterion
+    and the stability veto together chose k = 7-8 (no k was admissible and
+    the most stable one was taken), k-means chose 2 with Jaccard 0.6-0.9,
+    and a single log-normal or multivariate t gave 2-4 subgroups that passed
+    the stability rule. The structure test comes first, and the rule never
+    falls back to the most stable k: when no k has every cluster
+    reproduced, the answer is also k = 1. A ``k_range`` holding one k
+    forces it: it is kept, with a warning that says what the rule would
+    have answered. ``scores_`` has a row for k = 1 (one Gaussian's BIC or
+    ICL) and, for every k >= 2, the test's statistic against the null
+    (``null_*`` columns); ``structure_`` holds the test and ``reason_`` the
+    reason of the answer. The rates measured on null and planted data are
+    in the validity suite of the benchmarks (``stratify bench --only
+    validity``) and the clustering guide.
 
     **The rule for k: an information criterion proposes, stability
     disposes.** The criterion is the mixture's BIC for ``gmm``; for
@@ -151,7 +175,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     ``min_stability`` (default 0.6; Hennig: under 0.5 a cluster has
     dissolved, 0.6-0.75 it is a pattern, above 0.75 it is stable). The
     chosen k is the admissible k <= k* of lowest criterion; when none is
-    admissible, the k whose least stable cluster is most stable. When the
+    admissible, k = 1 (no reproducible subgroups). When the
     chosen k is the largest in ``k_range`` (the criterion still fell there),
     ``fit`` warns that the data may hold more subgroups.
 
@@ -173,7 +197,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     own covariances, 12 of 12; on the synthetic pSS cohort, k = 4 for the
     molecular and the symptom block on seeds 0-5 (95-98 % and 90-95 % of
     the oracle's ARI). On scikit-learn's data sets it chooses 3 for
-    ``load_wine``, 2 for ``load_breast_cancer``, 2 for ``load_iris``
+    ``load_wine``, 1 for ``load_breast_cancer`` (the structure test: benign
+    and malignant tumours are a continuum, not two modes; BIC alone said 2),
+    2 for ``load_iris``
     (setosa against the rest: versicolor and virginica overlap; BIC prefers
     2, as mclust's does). On ``load_digits`` (10 classes) with
     ``k_range=range(2, 13)`` the criterion's k is 10, but one of its clusters
@@ -254,7 +280,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     method : {"gmm", "kmeans", "agglomerative", "hdbscan"}, default="gmm"
         Clustering method. ``agglomerative`` is Ward's linkage.
     k_range : iterable of int, default=range(2, 9)
-        Candidate numbers of subgroups, each in [2, n_patients].
+        Candidate numbers of subgroups, each in [1, n_patients]; k = 1 is
+        always a possible answer (the structure test), so 1 may be given or
+        not. A single k >= 2 forces it (with a warning when the rule does
+        not support it).
     n_resamples : int, default=100
         Resampled clusterings.
     subsample : float in (0, 1), default=0.8
@@ -301,8 +330,15 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         draw made is reproduced and counts as stable (on the synthetic
         cohort with 40 % of expression values missing, k = 5 for 4 planted
         subgroups with 1, k = 4 with 5).
+    n_null : int, default=39
+        Reference null data sets of the structure test (smallest p-value
+        1 / (n_null + 1) = 0.025); 0 skips the test (then k = 1 only when no
+        k is reproducible; ``structure_`` is None).
+    alpha : float, default=0.05
+        Level of the structure test.
     n_jobs : int, optional
-        Workers for the resamples and reference fits (:func:`stratify.parallel.run`).
+        Workers for the resamples, reference fits and null data sets
+        (:func:`stratify.parallel.run`).
     random_state : int, RandomState or None, default=None
         Seed of every random step: same seed, same labels, whatever ``n_jobs``.
 
@@ -311,14 +347,22 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     labels_ : ndarray of int, shape (n_patients,)
         Subgroup of each patient, 0..k-1 by decreasing size (-1: HDBSCAN noise).
     k_ : int
-        Number of subgroups chosen.
+        Number of subgroups chosen; 1 means no subgroup structure.
+    structure_ : StructureTest or None
+        The structure test (its ``p_value``, ``structure`` and per-k
+        ``table``); None when ``n_null=0``.
+    reason_ : str
+        Why k_ was chosen (the chosen row's ``reason``).
     scores_ : DataFrame
-        Indexed by k: ``pac``, ``cdf_area``, ``delta_area``, ``silhouette``,
+        Indexed by k (1 included): ``pac``, ``cdf_area``, ``delta_area``, ``silhouette``,
         ``bic`` (``gmm``; NaN otherwise), ``icl``, ``criterion`` (the one the
         rule used), ``stability_min`` and ``stability_mean`` (Jaccard over
         the k clusters), ``smallest`` (share of patients in the smallest
         cluster), ``admissible``, ``chosen`` and ``reason`` (why each k was
-        or was not chosen).
+        or was not chosen); with the structure test, ``null_test_within``
+        (W_k / W_1 of the test, on normal scores), ``null_within`` and
+        ``null_within_sd`` (its mean and SD over the null data sets),
+        ``null_gap``, ``null_z`` and ``null_p`` (per-k Monte Carlo p).
     consensus_ : ndarray of float32, shape (n_anchors, n_anchors)
         Consensus matrix of the chosen k over ``anchors_``.
     consensus_cdf_ : DataFrame
@@ -363,6 +407,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     Anal 2007;52:258-271.
     Horn JL. A rationale and test for the number of factors in factor
     analysis. Psychometrika 1965;30:179-185.
+    John CR, et al. M3C: Monte Carlo reference-based consensus clustering.
+    Sci Rep 2020;10:1816.
+    Tibshirani R, Walther G, Hastie T. Estimating the number of clusters in
+    a data set via the gap statistic. J R Stat Soc B 2001;63:411-423.
     Biernacki C, Celeux G, Govaert G. Assessing a mixture model for
     clustering with the integrated completed likelihood. IEEE Trans Pattern
     Anal Mach Intell 2000;22:719-725.
@@ -380,6 +428,12 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     (3, [60, 40, 20])
     >>> bool((model.predict(X) == model.labels_).all())
     True
+
+    Without subgroups, the answer is k = 1:
+
+    >>> noise = rng.lognormal(size=(200, 3))
+    >>> ConsensusClustering(k_range=range(2, 5), n_resamples=10, random_state=0).fit(noise).k_
+    1
     """
 
     _parameter_constraints: dict = {
@@ -398,6 +452,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         "embedding": [StrOptions({"pca", "umap"})],
         "outlier_quantile": [Interval(Real, 0, 1, closed="neither")],
         "n_imputations": [Interval(Integral, 1, None, closed="left")],
+        "n_null": [Interval(Integral, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -408,6 +464,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
                  min_stability: float = 0.6,
                  min_cluster_size: float = 0.02, embedding: str = "pca",
                  outlier_quantile: float = 0.99, n_imputations: int = 5,
+                 n_null: int = 39, alpha: float = 0.05,
                  n_jobs: int | None = None, random_state: Any = None) -> None:
         self.method = method
         self.k_range = k_range
@@ -422,6 +479,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self.embedding = embedding
         self.outlier_quantile = outlier_quantile
         self.n_imputations = n_imputations
+        self.n_null = n_null
+        self.alpha = alpha
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -505,16 +564,18 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self
         """
         self.imputer_ = None
-        seeds = parallel.spawn_seeds(self.random_state, 6)
+        # asking for more seeds keeps the first ones: the seventh is the structure test's
+        seeds = parallel.spawn_seeds(self.random_state, 7)
         values = self._values(self._complete(X, fit=True, seed=seeds[5]), reset=True)
         # many small fits: threaded BLAS only adds overhead, and slows tenfold
-        # when another process holds a core (PERFORMANCE.md)
+        # when another process holds a core
         with threadpool_limits(limits=1):
-            return self._fit(values, seeds[:5])
+            return self._fit(values, seeds[:5], seeds[6])
 
-    def _fit(self, values: list[np.ndarray], seeds: list[int]) -> ConsensusClustering:
+    def _fit(self, values: list[np.ndarray], seeds: list[int], seed_null: int
+             ) -> ConsensusClustering:
         n = values[0].shape[0]
-        ks = check_k_range(self.k_range, n, who=_WHO)
+        ks = [k for k in check_k_range(self.k_range, n, who=_WHO) if k >= 2]
         density = self.method == "hdbscan"
         seed_anchor, seed_reduce, seed_embed, seed_fit, seed_resample = seeds
         if n > self.max_consensus_n:
@@ -529,9 +590,9 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
                 f"too few to form k={ks[-1]} clusters; lower the largest k of 'k_range' or "
                 "raise 'subsample'.")
         # k subgroup means span up to k - 1 dimensions: keep room for the largest k
+        min_components = MIN_COMPONENTS if density else max(MIN_COMPONENTS, ks[-1] - 1)
         self.reducer_ = Reducer(self.reduce, random_state=seed_reduce,
-                                min_components=MIN_COMPONENTS if density else max(
-                                    MIN_COMPONENTS, ks[-1] - 1)).fit(np.mean(values, axis=0))
+                                min_components=min_components).fit(np.mean(values, axis=0))
         self.n_components_ = self.reducer_.n_components_
         self.reg_covar_ = float(np.clip(np.max(self.reducer_.rounding_variance_, initial=0.0),
                                         REG_COVAR, MAX_REG_COVAR))
@@ -584,23 +645,50 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         scores = pd.DataFrame(rows).set_index("k")
         area = scores["cdf_area"].to_numpy()
         scores.insert(2, "delta_area", np.r_[area[:1], np.diff(area) / area[:-1]])
+        self.structure_ = self._structure_test(values, anchors, ks, seed_null)
+        structure = None if self.structure_ is None else self.structure_.structure
+        evidence = "" if self.structure_ is None else self.structure_.evidence()
+        self._chosen_index: int | None
         if density:
             self._chosen_index = 0
             scores = no_choice(scores)
+            if structure is False:
+                scores = self._one_group_scores(scores, reduced, evidence)
         else:
-            k_chosen, scores = choose_k(scores, self.min_stability)
-            self._chosen_index = fit_ks.index(k_chosen)
-            if len(fit_ks) > 1 and k_chosen == max(fit_ks) and scores.loc[k_chosen, "admissible"]:
+            scores = pd.concat([self._one_group_scores(scores, reduced), scores])
+            k_chosen, scores = choose_k(scores, self.min_stability, structure=structure,
+                                        structure_evidence=evidence)
+            self._chosen_index = fit_ks.index(k_chosen) if k_chosen >= 2 else None
+            if len(fit_ks) == 1 and not scores.loc[k_chosen, "reason"].startswith(
+                    "chosen: lowest"):
+                warnings.warn(
+                    f"k={k_chosen} is the only k in 'k_range', so it was kept, but the rule "
+                    f"does not support it: {scores.loc[k_chosen, 'reason']}. Fit with a range of "
+                    "k (the default range(2, 9)) to let the data answer, k = 1 included.",
+                    UserWarning, stacklevel=4)
+            elif len(fit_ks) > 1 and k_chosen == max(fit_ks) and scores.loc[
+                    k_chosen, "admissible"]:
                 warnings.warn(
                     f"k={k_chosen} was chosen and is the largest k in 'k_range': the criterion "
                     "still fell there and every cluster was reproduced, so the data may hold "
                     f"more subgroups; refit with a wider 'k_range', e.g. range(2, {k_chosen + 5})",
                     UserWarning, stacklevel=4)
+        if self.structure_ is not None:
+            scores = scores.join(self.structure_.table.rename(columns={
+                "within": "null_test_within", "null_within_mean": "null_within",
+                "null_within_sd": "null_within_sd", "gap": "null_gap", "z": "null_z",
+                "p_value": "null_p"}))
         self.scores_ = scores
+        self.reason_ = str(scores.loc[scores["chosen"], "reason"].iloc[0])
         self.consensus_cdf_ = pd.DataFrame(cdfs, index=pd.Index(CDF_GRID, name="consensus"))
         self.consensus_cdf_.columns.name = "k"
+        if self._chosen_index is None or (density and structure is False):
+            self._chosen_index = None
+            self._fit_one_group(values, reduced)
+            return self
 
-        models, labels, _, _, _ = partitions[self._chosen_index]
+        chosen_index = self._chosen_index
+        models, labels, _, _, _ = partitions[chosen_index]
         # a component that no patient's pooled label uses is numbered last
         permutation = order_by_size(labels, k=max(model.k or 0 for model in models))
         for model in models:
@@ -611,7 +699,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         self.consensus_ = self.consensus_matrix()
         # Jaccard does not depend on the clusters' numbers: rename the chosen k's
         # (components numbered k_ and above are used by no patient)
-        chosen = stabilities[self._chosen_index]
+        chosen = stabilities[chosen_index]
         renamed = permutation[:chosen.size]
         used = renamed < self.k_
         stability = np.full(self.k_, np.nan)
@@ -628,6 +716,71 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
             index=pd.RangeIndex(self.k_, name="subgroup"), columns=names)
         self._calibrate_outliers(values, reduced)
         return self
+
+    def _structure_test(self, values: list[np.ndarray], anchors: np.ndarray, ks: list[int],
+                        seed: int) -> StructureTest | None:
+        """The structure test on the (anchor) patients of the first frame; None
+        when ``n_null`` is 0.
+
+        Its reduction keeps the components above noise only (not the
+        ``max(k_range) - 1`` the clustering keeps): noise components dilute
+        the share of variance that clusters explain.
+        """
+        if self.n_null == 0:
+            return None
+        return structure_test(values[0][anchors], ks, reduce=self.reduce,
+                              min_components=MIN_COMPONENTS, n_null=self.n_null,
+                              alpha=self.alpha, random_state=seed,
+                              n_jobs=self.n_jobs)
+
+    def _one_group_scores(self, scores: pd.DataFrame, reduced: list[np.ndarray],
+                          evidence: str | None = None) -> pd.DataFrame:
+        """The row of k = 1: one Gaussian's BIC (``gmm``) and ICL, every patient in
+        one cluster. With ``evidence`` (HDBSCAN's answer overruled by the structure
+        test), ``scores`` with that row chosen; otherwise the row alone."""
+        covariance = self.covariance_type_ or "full"
+        icl = float(np.mean([classification_bic(z, np.zeros(z.shape[0], dtype=np.int64),
+                                                covariance, self.reg_covar_) for z in reduced]))
+        bic = np.nan
+        if self.method == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            bic = float(np.mean([GaussianMixture(1, covariance_type=covariance,
+                                                 reg_covar=self.reg_covar_).fit(z).bic(z)
+                                 for z in reduced]))
+        row = pd.DataFrame({"pac": np.nan, "cdf_area": np.nan, "delta_area": np.nan,
+                            "silhouette": np.nan, "bic": bic, "icl": icl,
+                            "criterion": bic if self.method == "gmm" else icl,
+                            "stability_min": 1.0, "stability_mean": 1.0, "smallest": 1.0},
+                           index=pd.Index([1], name="k"))
+        if evidence is None:
+            return row
+        scores = scores.copy()
+        scores["chosen"] = False
+        scores["reason"] = "not chosen: no subgroup structure"
+        row["admissible"] = False
+        row["chosen"] = True
+        row["reason"] = f"chosen: no subgroup structure: {evidence}"
+        return pd.concat([row, scores])
+
+    def _fit_one_group(self, values: list[np.ndarray], reduced: list[np.ndarray]) -> None:
+        """The k = 1 answer: every patient in subgroup 0."""
+        n = reduced[0].shape[0]
+        centre = np.mean([z.mean(axis=0) for z in reduced], axis=0)
+        self.models_ = [Partition("kmeans", 1, None, centre[None, :], 1.0)]
+        self.labels_ = np.zeros(n, dtype=np.int64)
+        self.k_ = 1
+        self.consensus_ = self.consensus_matrix()
+        self.stability_ = pd.Series([1.0], index=pd.RangeIndex(1, name="subgroup"),
+                                    name="jaccard")
+        self.confidence_ = np.ones(n)
+        mean_values = np.mean(values, axis=0)
+        names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                 else [f"x{j}" for j in range(mean_values.shape[1])])
+        self.subgroup_means_ = pd.DataFrame([mean_values.mean(axis=0)],
+                                            index=pd.RangeIndex(1, name="subgroup"),
+                                            columns=names)
+        self._calibrate_outliers(values, reduced)
 
     def _reference_partitions(self, reduced: list[np.ndarray], fit_ks: list[Any],
                               fit_rows: np.ndarray | None, seed: int) -> list[tuple]:
@@ -761,6 +914,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         drawn together.
         """
         check_is_fitted(self, "resample_labels_")
+        if k == 1 or (self._chosen_index is None and (k is None or self.method == "hdbscan")):
+            return np.ones((self.anchors_.size, self.anchors_.size), dtype=np.float32)
         if self.method == "hdbscan" or k is None:
             position = self._chosen_index
         else:

@@ -136,7 +136,7 @@ def replicate(model: Any, X_external: Any, *, random_state: Any = None) -> pd.Da
     >>> import numpy as np
     >>> from stratify.cluster import ConsensusClustering, replicate
     >>> rng = np.random.default_rng(0)
-    >>> centres = np.array([[0, 0, 0], [5, 0, 0], [0, 5, 0]])
+    >>> centres = np.array([[0, 0, 0], [4, 4, 4], [4, -4, 0]])
     >>> def cohort(seed):
     ...     r = np.random.default_rng(seed)
     ...     return np.vstack([r.normal(c, 1.0, size=(n, 3)) for c, n in zip(centres, [50, 30, 20])])

@@ -18,8 +18,12 @@ An information criterion proposes, stability disposes:
 4. The chosen k is the admissible k <= ``k_criterion`` of lowest criterion.
    Instability at ``k_criterion`` means the data do not support that many
    reproducible subgroups, so the rule steps down rather than up. When no
-   such k is admissible, the k whose least stable cluster is most stable is
-   taken.
+   such k is admissible, the answer is k = 1: no reproducible subgroups.
+5. Before all this, the structure test (:mod:`._structure`) compares the
+   data with reference null data without clusters; when no k beats the
+   null, the answer is k = 1 ("no subgroup structure") whatever the
+   criterion and the stabilities say: both find subgroups in data that have
+   none (a single skewed or heavy-tailed distribution).
 
 Why not PAC alone: PAC (and the consensus CDF) weigh pairs of patients, and
 the pairs inside a 10 % subgroup are 1 % of all pairs, so merging it barely
@@ -71,32 +75,54 @@ def classification_bic(values: np.ndarray, labels: np.ndarray, covariance: str,
     return float(-2.0 * loglik + parameters * np.log(n))
 
 
-def choose_k(scores: pd.DataFrame, min_stability: float) -> tuple[int, pd.DataFrame]:
+def choose_k(scores: pd.DataFrame, min_stability: float, *, structure: bool | None = None,
+             structure_evidence: str = "") -> tuple[int, pd.DataFrame]:
     """Apply the rule to ``scores`` (indexed by k, with ``criterion`` and
     ``stability_min``); return k and the scores with ``admissible``,
-    ``chosen`` and ``reason`` columns."""
+    ``chosen`` and ``reason`` columns.
+
+    ``structure`` is the decision of the structure test (None: not tested).
+    When it is False, or when no k <= the criterion's k has every cluster
+    reproduced, the answer is k = 1 ("no subgroup structure"), never a
+    fallback to the most stable k. When ``scores`` holds one k >= 2 only
+    (the user forced it), that k is kept and the reason says what the rule
+    would have answered.
+    """
     scores = scores.copy()
-    criterion = scores["criterion"]
+    if 1 not in scores.index:
+        scores = scores.reindex(pd.Index([1, *scores.index], name=scores.index.name))
+    candidates_k = scores.index[scores.index >= 2]
+    forced = len(candidates_k) == 1
+    criterion = scores.loc[candidates_k, "criterion"]
     k_best = int(criterion.idxmin())
-    stable = scores["stability_min"].fillna(0.0) >= min_stability
+    stable = (scores["stability_min"].fillna(0.0) >= min_stability) & (scores.index >= 2)
     candidates = scores[stable & (scores.index <= k_best)]
-    if len(candidates):
+    if structure is False:
+        k, why = 1, f"no subgroup structure: {structure_evidence}"
+    elif not len(candidates):
+        k, why = 1, (f"no k <= {k_best} has every cluster with Jaccard >= {min_stability}: "
+                     "no reproducible subgroups")
+    else:
         k = int(candidates["criterion"].idxmin())
         why = (f"lowest criterion among admissible k <= {k_best}" if k != k_best
                else "lowest criterion, every cluster reproduced")
-    else:
-        k = int(scores["stability_min"].fillna(0.0).idxmax())
-        why = (f"no k <= {k_best} has every cluster with Jaccard >= {min_stability}; "
-               "the most stable k")
+    if forced and k == 1:
+        k = int(candidates_k[0])
+        why = f"forced by k_range although the rule answers k = 1 ({why})"
     reasons = []
     for kk, row in scores.iterrows():
         if kk == k:
             reasons.append(f"chosen: {why}")
+        elif kk == 1:
+            reasons.append("subgroup structure against the reference null" if structure
+                           else "not chosen")
         elif not stable.loc[kk]:
             reasons.append(f"not admissible: a cluster has Jaccard {row['stability_min']:.2f} "
                            f"< {min_stability}")
         elif kk > k_best:
             reasons.append(f"above k={k_best}, the k of lowest criterion")
+        elif k == 1:
+            reasons.append("not chosen: no subgroup structure")
         else:
             reasons.append(f"criterion {row['criterion'] - criterion.loc[k]:+.1f} vs k={k}")
     scores["admissible"] = stable

@@ -112,6 +112,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "stratify.cluster._embed.Embedder",
     "stratify.cluster._partition.Partition",
     "stratify.cluster._reduce.Reducer",
+    "stratify.cluster._structure.StructureTest",
     "stratify.data._schema.Schema",
     "stratify.data._schema.Variable",
     "stratify.impute._imputer.SchemaImputer",

@@ -108,7 +108,7 @@ def consensus(model: Any, k: int | None = None, ax: Any = None, *, max_patients:
     >>> from stratify.cluster import ConsensusClustering
     >>> from stratify.plot import consensus
     >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.normal(0, 1, (30, 2)), rng.normal(6, 1, (20, 2))])
+    >>> X = np.vstack([rng.normal(0, 1, (120, 2)), rng.normal(6, 1, (80, 2))])
     >>> model = ConsensusClustering(k_range=[2, 3], n_resamples=5, random_state=0).fit(X)
     >>> ax = consensus(model)
     >>> ax.get_title(), len(ax.images)
@@ -167,7 +167,7 @@ def consensus_cdf(model: Any, ax: Any = None) -> Any:
     >>> from stratify.cluster import ConsensusClustering
     >>> from stratify.plot import consensus_cdf
     >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.normal(0, 1, (30, 2)), rng.normal(6, 1, (20, 2))])
+    >>> X = np.vstack([rng.normal(0, 1, (120, 2)), rng.normal(6, 1, (80, 2))])
     >>> model = ConsensusClustering(k_range=[2, 3], n_resamples=5, random_state=0).fit(X)
     >>> ax = consensus_cdf(model)
     >>> len(ax.lines), [t.get_text() for t in ax.get_legend().get_texts()]
@@ -270,7 +270,7 @@ def stability(model: Any, ax: Any = None) -> Any:
     >>> from stratify.cluster import ConsensusClustering
     >>> from stratify.plot import stability
     >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.normal(0, 1, (30, 2)), rng.normal(6, 1, (20, 2))])
+    >>> X = np.vstack([rng.normal(0, 1, (120, 2)), rng.normal(6, 1, (80, 2))])
     >>> model = ConsensusClustering(k_range=[2, 3], n_resamples=5, random_state=0).fit(X)
     >>> ax = stability(model)
     >>> len(ax.patches), ax.get_ylabel()

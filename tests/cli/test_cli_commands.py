@@ -158,3 +158,18 @@ def test_demo_quick_prints_the_summary(tmp_path, capsys):
         assert line in printed, line
     assert (out / "report.html").is_file()
     assert str(out / "report.html") in printed
+
+
+def test_bench_only_runs_the_named_tasks_and_refuses_unknown_ones(tmp_path, monkeypatch, capsys):
+    from stratify import cli
+
+    runner = cli._shipped_benchmarks()
+    if runner is None:
+        pytest.skip("no benchmarks folder beside the package (installed without the checkout)")
+    assert "validity" in runner.available_modules()
+    assert main(["bench", "--only", "nope", "--out", str(tmp_path / "b")]) == EXIT_USAGE
+    assert "unknown benchmark(s) ['nope']" in capsys.readouterr().err
+    seen = {}
+    monkeypatch.setattr(runner, "main", lambda **kwargs: seen.update(kwargs) or 0)
+    assert main(["bench", "--only", "validity", "--out", str(tmp_path / "b")]) == EXIT_OK
+    assert seen["modules"] == ["validity"]

@@ -83,11 +83,11 @@ def test_fitted_attributes_describe_the_consensus(fitted):
     frame, _, model = fitted
     n = len(frame)
     assert model.labels_.shape == (n,) and model.labels_.dtype.kind == "i"
-    assert list(model.scores_.index) == [2, 3, 4, 5]
+    assert list(model.scores_.index) == [1, 2, 3, 4, 5]  # k = 1: no subgroup structure
     for column in ("pac", "cdf_area", "delta_area", "silhouette", "bic", "icl", "criterion",
                    "stability_min", "admissible", "chosen", "reason"):
         assert column in model.scores_.columns
-    assert model.scores_["pac"].between(0, 1).all()
+    assert model.scores_["pac"].drop(1).between(0, 1).all()
     assert model.consensus_.shape == (n, n)
     assert np.allclose(np.diag(model.consensus_), 1.0)
     assert list(model.consensus_cdf_.columns) == [2, 3, 4, 5]
@@ -260,7 +260,9 @@ def test_text_columns_and_bad_k_range_are_refused():
         ConsensusClustering().fit(frame)
     X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(ValueError, match="k_range"):
-        ConsensusClustering(k_range=[1, 3]).fit(X)
+        ConsensusClustering(k_range=[0, 3]).fit(X)
+    with pytest.raises(ValueError, match="at least one of them >= 2"):
+        ConsensusClustering(k_range=[1]).fit(X)
     with pytest.raises(ValueError, match="k_range"):
         ConsensusClustering(k_range=[2, 21]).fit(X)
     with pytest.raises(ValueError, match="subsample"):

@@ -15,7 +15,10 @@ def test_scikit_learn_data_sets():
     assert wine.k_ == 3 and adjusted_rand_score(y, wine.labels_) > 0.85
     X, y = load_breast_cancer(return_X_y=True)
     cancer = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
-    assert cancer.k_ == 2
+    # benign and malignant tumours are a continuum here, not two modes: with the
+    # features' own skewed marginals and correlations, but one mode, the reference null
+    # data split as well as the data do (W_2/W_1 0.861 both); BIC alone said 2
+    assert cancer.k_ == 1 and cancer.structure_.p_value > 0.05
     X, y = load_iris(return_X_y=True)
     # versicolor and virginica overlap: setosa against the rest is what resamples reproduce
     iris = ConsensusClustering(n_resamples=20, random_state=0).fit(X)

@@ -93,7 +93,26 @@ def test_rule_steps_down_from_an_unstable_criterion_choice():
     assert "Jaccard 0.40 < 0.6" in scores.loc[4, "reason"]
 
 
-def test_rule_falls_back_to_the_most_stable_k():
+def test_rule_answers_one_subgroup_when_no_k_is_reproducible():
+    # it used to fall back to the most stable k (5 here), inventing subgroups
     k, scores = choose_k(_scores([30.0, 20.0, 10.0, 25.0], [0.5, 0.3, 0.4, 0.55]), 0.6)
-    assert k == 5
-    assert "the most stable k" in scores.loc[5, "reason"]
+    assert k == 1
+    assert scores.loc[1, "chosen"] and scores["chosen"].sum() == 1
+    assert "no reproducible subgroups" in scores.loc[1, "reason"]
+
+
+def test_rule_answers_one_subgroup_when_the_structure_test_finds_none():
+    k, scores = choose_k(_scores([30.0, 10.0, 20.0, 25.0], [0.9, 0.8, 0.9, 0.9]), 0.6,
+                         structure=False, structure_evidence="p = 0.4")
+    assert k == 1
+    assert scores.loc[1, "reason"] == "chosen: no subgroup structure: p = 0.4"
+    assert scores.loc[3, "reason"] == "not chosen: no subgroup structure"
+
+
+def test_a_forced_k_is_kept_and_says_what_the_rule_answers():
+    scores = pd.DataFrame({"criterion": [10.0], "stability_min": [0.3]},
+                          index=pd.Index([4], name="k"))
+    k, scores = choose_k(scores, 0.6, structure=False, structure_evidence="p = 0.4")
+    assert k == 4
+    assert scores.loc[4, "reason"].startswith("chosen: forced by k_range although the rule "
+                                              "answers k = 1")

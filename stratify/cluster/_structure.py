@@ -1,0 +1,286 @@
+"""Is there any subgroup structure? A Monte Carlo test against a reference null.
+
+Consensus statistics, information criteria and stability all find
+"subgroups" in data that have none: a single skewed or heavy-tailed
+distribution is not Gaussian, so a mixture criterion adds components, and
+k-means splits any cloud into reproducible halves (Senbabaoglu et al.
+2014). Before k is chosen, the data are therefore compared with *reference
+null* data sets: data like them, without clusters, sent through the same
+reduction and clustering (as M3C, John et al. 2020, and the gap statistic,
+Tibshirani, Walther and Hastie 2001, do).
+
+Both the data and every null data set go through the same steps:
+
+1. **Normal scores**: each feature is replaced by the normal quantiles of
+   its ranks. A monotone transform of one feature cannot create or remove
+   a gap between subgroups that show in several features, but it removes
+   what a single distribution does to one feature: skewness (log-normal
+   expression values), heavy tails, floors. What is left is how the
+   features go together, which is where subgroups live.
+2. The **reduction** of :class:`ConsensusClustering` (standardize, screen,
+   principal components above noise by parallel analysis; at least 2),
+   fitted anew on each data set, so that the choice of dimensions is part
+   of the null; the components are then scaled to unit variance.
+3. The statistic, for each k: the share of the variance that k-means
+   leaves within the clusters, ``W_k / W_1`` (the cluster index of
+   SigClust, Liu et al. 2008, and of the gap statistic). It measures
+   separated *locations*: a likelihood ratio of mixtures would also reward
+   a core and a halo around the same centre (on a multivariate t with 3
+   degrees of freedom it rejected a normal null in 16 of 16 data sets).
+
+The null data (:func:`reference_null`): every feature keeps its own
+values, and the features are joined by a Gaussian copula with the
+correlation of their normal scores, so the null is the data's marginals
+and correlations with one mode. Its normal scores are a multivariate
+normal (up to the data's ties, which it keeps).
+
+For each k the standardized gap ``z_k`` is the mean null
+``log(W_k / W_1)`` minus the observed one, over the null SD; the p-value of
+"any structure" is the Monte Carlo p-value of ``max_k z_k``: the share of
+the B + 1 data sets (the data and the B null data sets), each
+standardized against the B others, whose largest z is at least the data's.
+Under the null the B + 1 data sets are exchangeable, so the test has its
+level exactly (up to the null being fitted to the data), and taking the
+maximum over k makes the several k one test. The per-k p-values
+``(1 + #{null W_k/W_1 <= observed}) / (B + 1)`` are reported beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import parallel
+from ._reduce import Reducer
+
+__all__ = ["StructureTest", "reference_null", "structure_test"]
+
+# k-means starts of the statistic: it only has to be computed the same way on
+# the data and on every null data set
+STATISTIC_N_INIT = 2
+
+
+@dataclass(frozen=True)
+class StructureTest:
+    """Result of :func:`structure_test`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by k: ``within`` (observed ``W_k / W_1``), ``null_within_mean``
+        and ``null_within_sd`` (over the null data sets), ``gap`` (mean null
+        ``log(W_k / W_1)`` minus the observed one: positive when the data are
+        more clustered than the null), ``p_value`` (Monte Carlo, per k).
+    p_value : float
+        p-value of "some k beats the null" (min-p over k, calibrated).
+    alpha : float
+        Level of the test.
+    n_null : int
+        Number of reference null data sets.
+    """
+
+    table: pd.DataFrame
+    p_value: float
+    alpha: float
+    n_null: int
+
+    @property
+    def structure(self) -> bool:
+        """Whether the data hold subgroup structure at level ``alpha``."""
+        return bool(self.p_value <= self.alpha)
+
+    def evidence(self) -> str:
+        """The p-value and how it was computed, in words."""
+        best = self.table["z"].idxmax()
+        return (f"p = {self.p_value:.3g} against {self.n_null} reference null "
+                f"data sets, largest standardized gap at k = {best} "
+                f"(z = {self.table.loc[best, 'z']:.2f}), level {self.alpha}")
+
+    def summary(self) -> str:
+        """One sentence: the decision and its evidence."""
+        verdict = ("subgroup structure against the reference null" if self.structure
+                   else "no subgroup structure: no k beats the reference null")
+        return f"{verdict} ({self.evidence()})"
+
+
+def normal_scores(values: np.ndarray) -> np.ndarray:
+    """Each feature replaced by the normal quantiles of its ranks (ties averaged),
+    ``Phi^-1(rank / (n + 1))``: every marginal becomes standard normal (up to
+    ties), the joint ordering of the patients is kept."""
+    from scipy import stats
+
+    return stats.norm.ppf(stats.rankdata(values, axis=0) / (values.shape[0] + 1))
+
+
+def reference_null(values: np.ndarray, random_state: Any = None) -> np.ndarray:
+    """A data set like ``values`` without clusters: the same marginals, a Gaussian copula.
+
+    Every feature keeps its own values (its sorted values, read at normal
+    quantiles), and the features are joined by the correlation of their
+    normal scores: a monotone transform of a multivariate normal, which has
+    one mode whatever its marginals (skewed, heavy-tailed, discrete).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_patients, n_features)
+        Complete numeric data.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    ndarray of the shape of ``values``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from stratify.cluster import reference_null
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.exp(rng.normal(size=(500, 3)))          # skewed, one mode
+    >>> Z = reference_null(X, random_state=0)
+    >>> Z.shape, bool(np.isin(Z[:, 0], X[:, 0]).all())  # each feature keeps its values
+    ((500, 3), True)
+    """
+    from scipy import stats
+
+    rng = np.random.default_rng(random_state)
+    values = np.asarray(values, dtype=float)
+    n, d = values.shape
+    corr = np.atleast_2d(np.corrcoef(normal_scores(values), rowvar=False))
+    corr = np.where(np.isfinite(corr), corr, 0.0)
+    np.fill_diagonal(corr, 1.0)
+    uniform = stats.norm.cdf(rng.multivariate_normal(np.zeros(d), corr, size=n, method="eigh"))
+    positions = np.clip((uniform * n).astype(np.int64), 0, n - 1)
+    return np.take_along_axis(np.sort(values, axis=0), positions, axis=0)
+
+
+def within_share(reduced: np.ndarray, ks: list[int], seed: int) -> np.ndarray:
+    """``W_k / W_1`` of k-means for every k (one row of the statistic), on the
+    reduced components scaled to unit variance."""
+    from sklearn.cluster import KMeans
+
+    centred = reduced - reduced.mean(axis=0)
+    scale = centred.std(axis=0)
+    centred = centred[:, scale > 0] / scale[scale > 0]
+    reduced = centred
+    total = float((centred**2).sum())
+    if total <= 0:
+        return np.ones(len(ks))
+    out = np.empty(len(ks))
+    for i, k in enumerate(ks):
+        if k >= reduced.shape[0]:
+            out[i] = 0.0
+            continue
+        fitted = KMeans(n_clusters=k, n_init=STATISTIC_N_INIT, random_state=seed).fit(reduced)
+        out[i] = fitted.inertia_ / total
+    return out
+
+
+def _statistic(values: np.ndarray, reduce: Any, min_components: int, ks: list[int],
+               seed: int) -> np.ndarray:
+    """The statistic of one data set: normal scores, reduction, ``W_k / W_1``."""
+    seed_reduce, seed_stat = parallel.spawn_seeds(seed, 2)
+    scores = normal_scores(values)
+    reducer = Reducer(reduce, random_state=seed_reduce, min_components=min_components)
+    return within_share(reducer.fit(scores).transform(scores), ks, seed_stat)
+
+
+def _null_statistic(values: np.ndarray, reduce: Any, min_components: int, ks: list[int],
+                    seed: int) -> np.ndarray:
+    """The statistic of one reference null data set."""
+    from threadpoolctl import threadpool_limits
+
+    seed_null, seed_statistic = parallel.spawn_seeds(seed, 2)
+    with threadpool_limits(limits=1):
+        return _statistic(reference_null(values, seed_null), reduce, min_components, ks,
+                          seed_statistic)
+
+
+def _max_z(statistics: np.ndarray) -> np.ndarray:
+    """For every row (row 0: the data; the others: null data sets), the largest
+    over k of its standardized gap against all the other rows.
+
+    ``z_k = (mean of the others' log W_k/W_1 - own log W_k/W_1) / their SD``.
+    Each row is standardized by the other rows only, so under the null the
+    B + 1 rows are exchangeable and the rank of row 0 gives an exact Monte
+    Carlo p-value; the maximum over k makes looking at several k one test.
+    """
+    logs = np.log(np.clip(statistics, 1e-300, None))
+    rows = logs.shape[0]
+    total = logs.sum(axis=0)
+    squares = (logs**2).sum(axis=0)
+    others_mean = (total[None, :] - logs) / (rows - 1)
+    others_var = ((squares[None, :] - logs**2) - (rows - 1) * others_mean**2) / (rows - 2)
+    sd = np.sqrt(np.clip(others_var, 0.0, None))
+    z = (others_mean - logs) / np.where(sd > 0, sd, np.inf)
+    return z.max(axis=1)
+
+
+def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
+                   min_components: int = 2, n_null: int = 39, alpha: float = 0.05,
+                   random_state: Any = None, n_jobs: int | None = None) -> StructureTest:
+    """Test for subgroup structure against ``n_null`` reference null data sets.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_patients, n_features)
+        Complete numeric data.
+    ks : list of int
+        Numbers of subgroups to look at (each >= 2).
+    reduce, min_components
+        Settings of the reduction (:class:`~stratify.cluster.ConsensusClustering`'s
+        ``reduce``, and the fewest components it keeps).
+    n_null : int, default=39
+        Reference null data sets; the smallest attainable p-value is
+        ``1 / (n_null + 1)`` (0.025 at 39).
+    alpha : float, default=0.05
+    random_state : int or None
+    n_jobs : int, optional
+        Workers (:func:`stratify.parallel.run`); the result does not depend on it.
+
+    Returns
+    -------
+    StructureTest
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from stratify.cluster import structure_test
+    >>> rng = np.random.default_rng(0)
+    >>> noise = np.exp(rng.normal(size=(300, 4)))             # skewed, no subgroups
+    >>> structure_test(noise, [2, 3], n_null=19, random_state=0).structure
+    False
+    >>> two = np.vstack([rng.normal(0, 1, (150, 4)), rng.normal(3, 1, (150, 4))])
+    >>> result = structure_test(two, [2, 3], n_null=19, random_state=0)
+    >>> result.structure, result.p_value
+    (True, 0.05)
+    """
+    ks = [int(k) for k in ks if int(k) >= 2]
+    if not ks:
+        raise ValueError("structure_test needs at least one k >= 2.")
+    if n_null < 2:
+        raise ValueError(f"structure_test needs n_null >= 2 reference data sets. Got {n_null}.")
+    values = np.asarray(values, dtype=float)
+    seed_data, seed_null = parallel.spawn_seeds(random_state, 2)
+    observed = _statistic(values, reduce, min_components, ks, seed_data)
+    nulls = parallel.run(
+        _null_statistic,
+        [(values, reduce, min_components, ks, s) for s in parallel.spawn_seeds(seed_null, n_null)],
+        n_jobs=n_jobs)
+    statistics = np.vstack([observed, *nulls])
+    largest = _max_z(statistics)
+    null_values = statistics[1:]
+    logs = np.log(np.clip(null_values, 1e-300, None))
+    gap = logs.mean(axis=0) - np.log(np.clip(observed, 1e-300, None))
+    table = pd.DataFrame({
+        "within": observed,
+        "null_within_mean": null_values.mean(axis=0),
+        "null_within_sd": null_values.std(axis=0, ddof=1),
+        "gap": gap,
+        "z": gap / np.where(logs.std(axis=0, ddof=1) > 0, logs.std(axis=0, ddof=1), np.inf),
+        "p_value": (1 + (null_values <= observed).sum(axis=0)) / (n_null + 1),
+    }, index=pd.Index(ks, name="k"))
+    return StructureTest(table=table, p_value=float((largest >= largest[0]).mean()),
+                         alpha=float(alpha), n_null=int(n_null))
