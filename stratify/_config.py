@@ -59,6 +59,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "subsample": 0.8,
         "missing": "mixture",
         "n_imputations": 5,
+        "n_null": 39,
+        "alpha": 0.05,
     },
     "profile": {"blocks": PROFILE_BLOCKS},
     "classify": {

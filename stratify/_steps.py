@@ -180,8 +180,8 @@ def step_cluster(result, state: _State) -> None:
     model = ConsensusClustering(
         method=c["method"], k_range=range(int(c["k_min"]), int(c["k_max"]) + 1),
         n_resamples=int(c["n_resamples"]), subsample=float(c["subsample"]),
-        n_imputations=int(c["n_imputations"]),
-        n_jobs=state.config["n_jobs"], random_state=seed,
+        n_imputations=int(c["n_imputations"]), n_null=int(c["n_null"]),
+        alpha=float(c["alpha"]), n_jobs=state.config["n_jobs"], random_state=seed,
     )
     if c["missing"] == "mixture" and state.corrected.isna().to_numpy().any():
         # the clustering imputes its features itself, by draws from a mixture

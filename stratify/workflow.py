@@ -582,6 +582,8 @@ def _check_config(config: dict[str, Any]) -> list[str]:
     real("cluster.subsample", 0.0, 1.0, open_low=True)
     choice("cluster.missing", ["mixture", "imputed"])
     integer("cluster.n_imputations", 1)
+    integer("cluster.n_null", 0)
+    real("cluster.alpha", 0.0, 1.0, open_low=True)
     names("profile.blocks", BLOCKS)
     choice("classify.estimator", _options(SubgroupClassifier, "estimator"))
     integer("classify.panel_size", 0, rule="an integer >= 0 (0: no marker panel; TOML has "

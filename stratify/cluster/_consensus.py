@@ -453,7 +453,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         "outlier_quantile": [Interval(Real, 0, 1, closed="neither")],
         "n_imputations": [Interval(Integral, 1, None, closed="left")],
         "n_null": [Interval(Integral, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "alpha": [Interval(Real, 0, 1, closed="right")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }

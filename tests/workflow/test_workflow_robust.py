@@ -71,6 +71,8 @@ def _reported(result, tmp_path) -> str:
     ({"cluster": {"k_min": 2.9}}, "'cluster.k_min'"),
     ({"report": {"min_cell": 4.9}}, "'report.min_cell'"),
     ({"impute": {"n_imputations": 0}}, "'impute.n_imputations'"),
+    ({"cluster": {"n_null": -1}}, "'cluster.n_null'"),
+    ({"cluster": {"alpha": 0.0}}, "'cluster.alpha'"),
     ({"n_jobs": 0}, "'n_jobs'"),
     ({"survival": {"horizons": []}}, "'survival.horizons'"),
     ({"survival": {"horizons": [5, -1]}}, "'survival.horizons'"),
