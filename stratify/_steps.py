@@ -193,7 +193,8 @@ def step_cluster(result, state: _State) -> None:
     labels = labels.map(lambda v: f"S{int(v) + 1}")
     result.labels = labels
     result.models["cluster"] = model
-    result.tables["cluster_scores"] = model.scores_
+    result.tables["cluster_scores"] = _protected_scores(
+        model.scores_, len(labels), int(state.config["report"]["min_cell"]))
     result.tables["stability"] = pd.DataFrame(
         {"jaccard": np.asarray(model.stability_, dtype=float)},
         index=pd.Index([f"S{i + 1}" for i in range(len(model.stability_))], name="subgroup"),
@@ -461,9 +462,62 @@ def step_replicate(result, state: _State) -> None:
         X = result.models["imputer"].transform(X)
     # else the clustering imputes the external patients as it did the discovery ones
     rep = replicate(model, X, random_state=state.config["seed"])
-    result.tables["replication"] = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
+    table = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
     if "per_subgroup" in rep.attrs:
-        result.tables["replication_by_subgroup"] = rep.attrs["per_subgroup"]
+        table, by_subgroup = _protected_replication(
+            table, rep.attrs["per_subgroup"], int(state.config["report"]["min_cell"]))
+        result.tables["replication_by_subgroup"] = by_subgroup
+    result.tables["replication"] = table
+
+
+def _protected_scores(scores: pd.DataFrame, n: int, min_cell: int) -> pd.DataFrame:
+    """The clustering's scores by k without a share that gives a small subgroup away.
+
+    ``smallest`` (the share of patients in the smallest subgroup) times the
+    number of patients is that subgroup's size: it is left empty where the
+    size is from 1 to ``min_cell - 1`` (the size hidden "At a glance").
+    """
+    if "smallest" not in scores.columns:
+        return scores
+    size = (scores["smallest"] * n).round()
+    scores = scores.copy()
+    scores.loc[(size > 0) & (size < min_cell), "smallest"] = np.nan
+    return scores
+
+
+def _protected_replication(table: pd.DataFrame, by_subgroup: pd.DataFrame, min_cell: int
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The replication tables with their small counts protected, as the report shows them.
+
+    Each count column (external patients per transferred subgroup, per
+    external cluster) adds up to the number of external patients shown
+    beside it, so it is protected with that total (``"<5"``, ``"(s)"``: see
+    :func:`stratify.report.suppress_small_cells`). A subgroup whose number of
+    transferred patients is hidden also has its in-group proportion hidden
+    (a fraction such as 13/14 gives its denominator away), and so has the
+    minimum in-group proportion when a hidden subgroup attains it.
+    """
+    from .report._suppress import TOTAL, count_texts, suppress_small_cells
+
+    by_subgroup = by_subgroup.copy()
+    hidden = np.zeros(len(by_subgroup), dtype=bool)
+    for column in ("n_transferred", "n_external_cluster"):
+        if column not in by_subgroup.columns:
+            continue
+        counts = by_subgroup[column].astype("int64")
+        shown = suppress_small_cells(counts, min_cell).drop(TOTAL)
+        by_subgroup[column] = count_texts(counts, shown, min_cell)
+        if column == "n_transferred":
+            hidden = shown.isna().to_numpy()
+    if hidden.any() and "in_group_proportion" in by_subgroup.columns:
+        igp = by_subgroup["in_group_proportion"].to_numpy(dtype=float)
+        lowest = np.nanmin(igp) if np.isfinite(igp).any() else np.nan
+        if "in_group_proportion_min" in table.columns and (
+                np.isnan(lowest) or np.any(igp[hidden] <= lowest)):
+            table = table.copy()
+            table["in_group_proportion_min"] = np.nan
+        by_subgroup.loc[hidden, "in_group_proportion"] = np.nan
+    return table, by_subgroup
 
 
 STEPS: list[tuple[str, str, Callable[..., None]]] = [

@@ -175,7 +175,10 @@ class StratificationResult:
                 f"{r['in_group_proportion']:.2f}, ARI {r['ari']:.2f}, centroid correlation "
                 f"{r['centroid_correlation']:.2f}")
         if len(self.excluded):
-            counts = self.excluded.groupby(["step", "reason"], sort=False).size()
+            from .report._suppress import exclusion_texts
+
+            counts = exclusion_texts(self.excluded,
+                                     int(self.config.get("report", {}).get("min_cell", 5)))
             for (step, reason), n in counts.items():
                 lines.append(f"excluded from {step}: {n} patient(s) ({reason})")
         for step, reason in self.skipped.items():

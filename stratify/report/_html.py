@@ -96,12 +96,51 @@ def _subgroup_name(code: Any) -> str:
     return f"S{int(code) + 1}"
 
 
-def _suppress_counts_in_texts(ax: Any, min_cell: int) -> None:
-    """Hide annotated counts from 1 to ``min_cell - 1`` (and their shares) in a drawn matrix."""
+def _confusion_texts(matrix: pd.DataFrame, labels: pd.Series | None, min_cell: int
+                     ) -> tuple[pd.DataFrame, pd.Series]:
+    """The confusion matrix's counts as printed, and which rows may show shares.
+
+    A reader knows each row's total (the subgroup's size, printed "At a
+    glance" unless hidden there) and the number of patients, so the matrix
+    is protected with those margins: small counts and their complementary
+    cells are hidden (see :func:`suppress_small_cells`), row totals hidden
+    "At a glance" stay hidden. A share is printed, and a cell coloured, only
+    where the row total is printed: a share of a hidden total gives it away.
+    """
+    from ._suppress import TOTAL, count_texts, size_texts, suppress_small_cells
+
+    counts = matrix.astype("int64")
+    forced = pd.DataFrame(False, index=[*counts.index, TOTAL], columns=[*counts.columns, TOTAL])
+    if labels is not None:
+        marks = size_texts(labels.value_counts(), min_cell)
+        hidden = {str(g) for g, m in marks.items() if not m.isdigit()}
+        forced.loc[[g for g in counts.index if str(g) in hidden], TOTAL] = True
+    # the number predicted into each subgroup is not printed; the grand total is
+    unpublished = pd.DataFrame(False, index=forced.index, columns=forced.columns)
+    unpublished.loc[TOTAL, list(counts.columns)] = True
+    shown = suppress_small_cells(counts, min_cell, unpublished=unpublished, hidden=forced)
+    texts = count_texts(counts, shown, min_cell).loc[list(counts.index), list(counts.columns)]
+    return texts, shown[TOTAL].drop(TOTAL).notna()
+
+
+def _protect_confusion(ax: Any, matrix: pd.DataFrame, labels: pd.Series | None,
+                       min_cell: int) -> None:
+    """Rewrite a drawn confusion matrix's annotations and colours as :func:`_confusion_texts`."""
+    texts, share_shown = _confusion_texts(matrix, labels, min_cell)
+    totals = matrix.sum(axis=1).to_numpy(dtype=float)
     for text in ax.texts:
-        first = text.get_text().split("\n")[0].strip()
-        if first.isdigit() and 0 < int(first) < min_cell:
-            text.set_text(f"<{min_cell}")
+        j, i = (int(round(v)) for v in text.get_position())
+        if not (0 <= i < texts.shape[0] and 0 <= j < texts.shape[1]):
+            continue
+        label = texts.iloc[i, j]
+        if label.isdigit() and share_shown.iloc[i] and totals[i] > 0:
+            label += f"\n{int(label) / totals[i]:.0%}"
+        text.set_text(label)
+    hide = ~(texts.map(str.isdigit).to_numpy() & share_shown.to_numpy()[:, None])
+    for image in ax.images:
+        data = np.ma.masked_array(np.asarray(image.get_array()), mask=hide)
+        image.set_data(data)
+        image.set_cmap(image.get_cmap().with_extremes(bad="#d9d9d9"))
 
 
 def _at_risk_cutoffs(km: Any, min_cell: int) -> dict[Any, float]:
@@ -201,9 +240,11 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     ``scripts/check_report_in_browser.py``).
 
     Disclosure: tables are aggregates; counts from 1 to ``min_cell - 1``
-    (``config["report"]["min_cell"]``) are suppressed in tables and in the
-    confusion matrix, and survival curves stop where fewer than ``min_cell``
-    patients remain at risk. No patient identifier and no patient-level row
+    (``config["report"]["min_cell"]``) are hidden in tables and in the
+    confusion matrix together with complementary cells, so that none can be
+    recomputed from the totals shown (subgroup sizes, numbers of patients;
+    see :func:`stratify.report.suppress_small_cells`), and survival curves
+    stop where fewer than ``min_cell`` patients remain at risk. No patient identifier and no patient-level row
     is written (the embedding shows patients as unlabelled points).
 
     Parameters
@@ -228,7 +269,7 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     ('report.html', True)
     """
     from .. import plot
-    from ._table_one import suppress_small
+    from ._suppress import exclusion_texts
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -306,7 +347,7 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         if cv is not None and getattr(cv, "confusion", None) is not None:
             def confusion(ax: Any) -> Any:
                 plot.confusion_matrix(cv, ax=ax)
-                _suppress_counts_in_texts(ax, min_cell)
+                _protect_confusion(ax, cv.confusion, result.labels, min_cell)
                 ax.set_title("Confusion matrix (out of fold)")
                 return ax
 
@@ -376,9 +417,6 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
         if "replication_by_subgroup" in tables:
             by_group = tables["replication_by_subgroup"].copy()
             by_group.index = [_subgroup_name(g) for g in by_group.index]
-            for col in ("n_transferred", "n_external_cluster"):
-                if col in by_group.columns:
-                    by_group[col] = suppress_small(by_group[col], min_cell)
             body += _table_html(by_group)
         note = ("Prediction strength, in-group proportion and agreement between transferred "
                 "labels and reclustering. ")
@@ -392,9 +430,12 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
 
     excluded = result.excluded
     if len(excluded):
-        counts = excluded.groupby(["step", "reason"]).size().rename("patients").to_frame()
-        counts["patients"] = suppress_small(counts["patients"], min_cell)
-        sections.append(("Patients excluded from a step", "excluded", _table_html(counts), ""))
+        counts = exclusion_texts(excluded, min_cell).to_frame()
+        sections.append(("Patients excluded from a step", "excluded", _table_html(counts),
+                         f"Counts under {min_cell} are shown as '<{min_cell}', with a second "
+                         "count of the same step hidden ('(s)') so that the first cannot be "
+                         "recovered from the step's total (the patients before the step "
+                         "minus those after it)."))
 
     versions = pd.Series(result.versions, name="version").to_frame()
     body = _table_html(versions)

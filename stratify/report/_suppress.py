@@ -18,6 +18,7 @@ whole numbers and "min < max" means "not determined".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,41 @@ def suppress_small_cells(
     return out
 
 
+def count_texts(counts: pd.DataFrame | pd.Series, shown: pd.DataFrame | pd.Series,
+                min_cell: int = 5) -> pd.DataFrame | pd.Series:
+    """Counts as printed: shown ones as numbers, hidden ones as ``"<5"`` or ``"(s)"``.
+
+    ``shown`` is the output of :func:`suppress_small_cells` on ``counts`` (or a
+    part of it with the same labels): a hidden count from 1 to ``min_cell - 1``
+    becomes ``"<5"`` (for ``min_cell=5``), any other hidden count ``"(s)"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sizes = pd.Series({"S1": 40, "S2": 3, "S3": 52})
+    >>> count_texts(sizes, suppress_small_cells(sizes)).tolist()
+    ['(s)', '<5', '52', '95']
+    """
+    def mark(n: Any, s: Any) -> str:
+        if pd.notna(s):
+            return str(int(s))
+        return f"<{min_cell}" if 0 < n < min_cell else "(s)"
+
+    if isinstance(shown, pd.Series):
+        values = pd.Series(counts).reindex(shown.index)
+        if TOTAL in shown.index and TOTAL not in pd.Series(counts).index:
+            values[TOTAL] = pd.Series(counts).sum()
+        return pd.Series([mark(n, s) for n, s in zip(values, shown, strict=True)],
+                         index=shown.index, dtype=object, name=shown.name)
+    full = pd.DataFrame(counts).copy()
+    full[TOTAL] = full.sum(axis=1)
+    full.loc[TOTAL] = full.sum(axis=0)
+    full = full.reindex(index=shown.index, columns=shown.columns)
+    return pd.DataFrame([[mark(full.iloc[i, j], shown.iloc[i, j])
+                          for j in range(shown.shape[1])] for i in range(shown.shape[0])],
+                        index=shown.index, columns=shown.columns, dtype=object)
+
+
 def size_texts(sizes: pd.Series, min_cell: int = 5) -> pd.Series:
     """Group sizes as printed: counts, ``"<5"`` for small ones, ``"(s)"`` for companions.
 
@@ -287,7 +323,48 @@ def size_texts(sizes: pd.Series, min_cell: int = 5) -> pd.Series:
     >>> size_texts(pd.Series({"S1": 40, "S2": 3, "S3": 52})).tolist()
     ['(s)', '<5', '52']
     """
-    shown = suppress_small_cells(sizes.astype("int64"), min_cell).drop(TOTAL)
-    marks = [str(int(n)) if pd.notna(s) else (f"<{min_cell}" if 0 < n < min_cell else "(s)")
-             for n, s in zip(sizes, shown, strict=True)]
-    return pd.Series(marks, index=sizes.index, dtype=object)
+    sizes = sizes.astype("int64")
+    texts = count_texts(sizes, suppress_small_cells(sizes, min_cell), min_cell)
+    return texts.drop(TOTAL).rename(None)
+
+
+def exclusion_texts(excluded: pd.DataFrame, min_cell: int = 5) -> pd.Series:
+    """Patients excluded from each step for each reason, as printed, small counts protected.
+
+    The counts form a table of reasons by steps whose column totals (the
+    patients excluded from a step) a reader may know from the numbers of
+    patients before and after the step; a step's small count therefore gets a
+    hidden companion among its other reasons. A step with one reason and
+    fewer than ``min_cell`` exclusions is shown as ``"<5"``; its count can
+    still be recovered wherever the report shows the number of patients before
+    and after that step.
+
+    Parameters
+    ----------
+    excluded : DataFrame
+        One row per patient and step left out, with ``step`` and ``reason``.
+    min_cell : int, default=5
+
+    Returns
+    -------
+    Series
+        Text (``"12"``, ``"<5"``, ``"(s)"``) indexed by (``step``, ``reason``),
+        in the order of first appearance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> excluded = pd.DataFrame({"patient_id": [f"p{i}" for i in range(23)],
+    ...                          "step": ["cluster"] * 23,
+    ...                          "reason": ["no data"] * 3 + ["small centre"] * 20})
+    >>> exclusion_texts(excluded).tolist()
+    ['<5', '(s)']
+    """
+    counts = excluded.groupby(["step", "reason"], sort=False).size()
+    if counts.empty:
+        return pd.Series([], index=counts.index, dtype=object)
+    table = counts.unstack("step", fill_value=0)
+    texts = count_texts(table, suppress_small_cells(table, min_cell, totals="columns"),
+                        min_cell)
+    return pd.Series([texts.loc[reason, step] for step, reason in counts.index],
+                     index=counts.index, dtype=object, name="patients")
