@@ -4,7 +4,8 @@
   Ward, HDBSCAN) with a documented rule for k, stability, prediction for new patients.
 - :class:`Embedder`: PCA or UMAP embedding of patients, for plots and density clustering.
 - :func:`structure_test`, :func:`reference_null`: is there any subgroup structure?
-  The test :class:`ConsensusClustering` runs before choosing k (k = 1 when none).
+  The test :class:`ConsensusClustering` runs before choosing k (k = 1 when none);
+  :class:`StructureTest` holds its result.
 - :func:`profile`: summary, effect size, p and FDR q of every feature in every subgroup.
 - :func:`replicate`: prediction strength, in-group proportion and agreement in an
   external cohort.

@@ -73,9 +73,11 @@ class StructureTest:
         Indexed by k: ``within`` (observed ``W_k / W_1``), ``null_within_mean``
         and ``null_within_sd`` (over the null data sets), ``gap`` (mean null
         ``log(W_k / W_1)`` minus the observed one: positive when the data are
-        more clustered than the null), ``p_value`` (Monte Carlo, per k).
+        more clustered than the null), ``z`` (the gap over the null SD of
+        ``log(W_k / W_1)``), ``p_value`` (Monte Carlo, per k).
     p_value : float
-        p-value of "some k beats the null" (min-p over k, calibrated).
+        p-value of "some k beats the null": the data's rank in the largest z
+        over k among the data and the null data sets.
     alpha : float
         Level of the test.
     n_null : int
@@ -163,17 +165,16 @@ def within_share(reduced: np.ndarray, ks: list[int], seed: int) -> np.ndarray:
 
     centred = reduced - reduced.mean(axis=0)
     scale = centred.std(axis=0)
-    centred = centred[:, scale > 0] / scale[scale > 0]
-    reduced = centred
-    total = float((centred**2).sum())
+    whitened = centred[:, scale > 0] / scale[scale > 0]
+    total = float((whitened**2).sum())
     if total <= 0:
         return np.ones(len(ks))
     out = np.empty(len(ks))
     for i, k in enumerate(ks):
-        if k >= reduced.shape[0]:
+        if k >= whitened.shape[0]:
             out[i] = 0.0
             continue
-        fitted = KMeans(n_clusters=k, n_init=STATISTIC_N_INIT, random_state=seed).fit(reduced)
+        fitted = KMeans(n_clusters=k, n_init=STATISTIC_N_INIT, random_state=seed).fit(whitened)
         out[i] = fitted.inertia_ / total
     return out
 
