@@ -213,8 +213,9 @@ def stratify_classify(X: pd.DataFrame, y: np.ndarray, centers: pd.Series, config
     """``cross_validate`` by centre with bootstrap intervals, then the final fit."""
     from stratify.classify import SubgroupClassifier, cross_validate
 
-    model = SubgroupClassifier(estimator=config["estimator"], panel_size=config["panel_size"],
-                               random_state=seed)
+    # the workflow's setting 0 means no marker panel (TOML has no None)
+    model = SubgroupClassifier(estimator=config["estimator"],
+                               panel_size=config["panel_size"] or None, random_state=seed)
     cv = cross_validate(model, X, y, groups=centers, n_bootstrap=config["n_bootstrap"],
                         random_state=seed, n_jobs=1)
     model.fit(X, y)
