@@ -9,7 +9,7 @@ cluster; quality metrics are identical whatever the backend (timings are not,
 so the default is one worker: timings measured one at a time). BLAS and OpenMP
 threads are limited to ``threads`` (default 1) while a module runs: on a few
 shared cores, threaded numeric code slowed tenfold when another process used a
-core (PERFORMANCE.md), so one thread gives timings that hold on a busy machine.
+core (docs/performance.md), so one thread gives timings that hold on a busy machine.
 
 The Markdown summary opens with the headline (:func:`headline_markdown`): the
 default workflow against the naive baseline under registry missingness with

@@ -37,7 +37,7 @@ EARLY_STOPPING_MIN_SAMPLES = 1000
 CALIBRATION_FOLDS = 3
 """Folds of the calibration (each costs one more fit of the model)."""
 
-# Depth and leaf caps keep TreeExplainer at a few ms per patient (PERFORMANCE.md, SHAP).
+# Depth and leaf caps keep TreeExplainer at a few ms per patient (docs/performance.md).
 # max_bins=63: with sample weights (class weights) the bin thresholds are weighted
 # quantiles, whose cost grows with the number of bins (3.3 s at 255 bins, 0.9 s at
 # 63 for 1,000 patients x 40 features).

@@ -182,7 +182,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     - The criteria weigh every patient, so a subgroup of 10 % that is
       clearly apart lowers them even when it barely moves PAC or the
       silhouette: PAC weighs pairs, and the pairs inside a 10 % subgroup are
-      1 % of all pairs, so PAC alone merges small subgroups (PERFORMANCE.md).
+      1 % of all pairs, so PAC alone merges small subgroups (docs/performance.md).
     - Stability vetoes the extra components criteria add when subgroups are
       not exactly Gaussian (skewed, imputed or rounded values): those splits
       are not reproduced by resamples. An unstable k* means the data do not
@@ -214,7 +214,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     subsample of that size (resamples are drawn within it), so memory stays
     bounded: an exact n x n matrix needs about 100 GB at n = 100,000, while
     on 10,000 patients the anchors chose the same k as the exact matrix with
-    PAC within 0.004 (PERFORMANCE.md). The reference partitions and criteria
+    PAC within 0.004 (docs/performance.md). The reference partitions and criteria
     still use every patient, except Ward's linkage and HDBSCAN, whose memory
     or time grows as n²: they are fitted on the anchors and the other
     patients assigned by :meth:`predict`. Measured (d = 30, 50 resamples,

@@ -27,7 +27,7 @@ An information criterion proposes, stability disposes:
 
 Why not PAC alone: PAC (and the consensus CDF) weigh pairs of patients, and
 the pairs inside a 10 % subgroup are 1 % of all pairs, so merging it barely
-moves PAC; PAC chose 3 for 4 planted groups (PERFORMANCE.md). Why not the
+moves PAC; PAC chose 3 for 4 planted groups (docs/performance.md). Why not the
 criterion alone: BIC keeps adding components when subgroups are not exactly
 Gaussian (skewed values, imputed values, rounded scores), and those extra
 components are not reproducible.

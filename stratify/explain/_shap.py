@@ -210,7 +210,7 @@ def explain(model: Any, X: Any, background: Any = None, *, max_evals: int | None
     - tree ensembles (HistGradientBoosting, GradientBoosting, RandomForest,
       ExtraTrees, decision trees, XGBoost/LightGBM/CatBoost):
       ``shap.TreeExplainer``, exact, path-dependent (``background`` unused).
-      Cost: a few ms per patient with depth-capped trees (PERFORMANCE.md).
+      Cost: a few ms per patient with depth-capped trees (docs/performance.md).
     - linear models (scikit-learn ``linear_model``/``LinearSVC``, and any
       model exposing a numeric ``coef_`` of one weight per feature, such as
       scikit-survival's Cox models): ``shap.LinearExplainer`` with

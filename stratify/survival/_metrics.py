@@ -49,7 +49,7 @@ def harrell_c(y: Any, risk: Any) -> float:
     which the patient with the event has the higher risk; ties in risk count
     one half. Computed with lifelines' ``concordance_index`` (O(n log n);
     scikit-survival's ``concordance_index_censored`` gives the same value,
-    about 15 times slower at 100,000 patients: PERFORMANCE.md).
+    about 15 times slower at 100,000 patients: docs/performance.md).
 
     Parameters
     ----------

@@ -21,7 +21,7 @@ __all__ = ["LymphomaRiskModel"]
 
 DEFAULT_MAX_DEPTH = {"forest": 8, "boosting": 3}
 """Tree depth when ``max_depth=None``: capped so that models stay small and fast to
-explain at 10,000+ patients (PERFORMANCE.md)."""
+explain at 10,000+ patients (docs/performance.md)."""
 
 FOREST_TIME_POINTS = 100
 """Distinct follow-up times a forest keeps when ``time_resolution=None``."""

@@ -20,7 +20,7 @@ __all__ = ["make_pss_cohort", "CohortParameters"]
 
 # Probability of each binary item per molecular subgroup (healthy_like, inflammatory,
 # interferon, lymphoid), weighted so that the default mixture matches the registry
-# marginals (SCIENCE.md, "Realistic distributions"); the direction of each shift
+# marginals (docs/guide/synthetic.md, "The generative model"); the direction of each shift
 # follows PRECISESADS and the lymphoma literature (lymphoid: SGE, RF, cryoglobulins,
 # low C4, germinal centres; interferon: anti-Ro/La; healthy-like: least activity).
 _BINARY = {

@@ -5,7 +5,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from stratify.cluster import ConsensusClustering, Embedder
 
 _FAST = {"k_range": range(2, 4), "n_resamples": 3, "n_init": 1}
-_RANGE = ("the default k_range=range(2, 9) is the documented contract (DESIGN.md); scikit-learn "
+_RANGE = ("the default k_range=range(2, 9) is the documented contract (docs/api.md); scikit-learn "
           "only allows scalars, strings, tuples and None as defaults")
 
 

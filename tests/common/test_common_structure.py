@@ -1,4 +1,5 @@
-"""The conventions of STYLE.md, held by a test (as scanpy's test_package_structure does)."""
+"""The package's layout conventions (public names re-exported, private helpers in
+_-prefixed modules, numpydoc docstrings), held by a test (as scanpy's test_package_structure does)."""
 
 from __future__ import annotations
 

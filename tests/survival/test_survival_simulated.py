@@ -42,7 +42,7 @@ def test_held_out_calibration_of_the_cox_model(split):
 
 
 IFN_GENES = ["mol_IFI44", "mol_IFI44L", "mol_IFIT1", "mol_IFIT3", "mol_MX1"]
-"""The five-gene interferon score's genes (SCIENCE.md), part of the synthetic lymphoma truth."""
+"""The five-gene interferon score's genes (docs/guide/synthetic.md), part of the synthetic lymphoma truth."""
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

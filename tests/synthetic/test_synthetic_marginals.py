@@ -1,4 +1,4 @@
-"""Marginals of make_pss_cohort at n=5,000 against SCIENCE.md's "Realistic distributions".
+"""Marginals of make_pss_cohort at n=5,000 against the registry marginals of docs/guide/synthetic.md.
 
 Each test is one row of the table. The cohort is complete (no missingness) and
 has no centre effects, so the marginals are those of the population model; the
