@@ -653,10 +653,14 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         if density:
             self._chosen_index = 0
             scores = no_choice(scores)
-            if structure is False:
-                scores = self._one_group_scores(scores, reduced, evidence)
+            if structure is False:  # HDBSCAN's clusters overruled by the structure test
+                scores = scores.assign(chosen=False, reason="not chosen: no subgroup structure")
+                row = self._one_group_scores(reduced).assign(
+                    admissible=False, chosen=True,
+                    reason=f"chosen: no subgroup structure: {evidence}")
+                scores = pd.concat([row, scores])
         else:
-            scores = pd.concat([self._one_group_scores(scores, reduced), scores])
+            scores = pd.concat([self._one_group_scores(reduced), scores])
             k_chosen, scores = choose_k(scores, self.min_stability, structure=structure,
                                         structure_evidence=evidence)
             self._chosen_index = fit_ks.index(k_chosen) if k_chosen >= 2 else None
@@ -734,35 +738,18 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
                               alpha=self.alpha, random_state=seed,
                               n_jobs=self.n_jobs)
 
-    def _one_group_scores(self, scores: pd.DataFrame, reduced: list[np.ndarray],
-                          evidence: str | None = None) -> pd.DataFrame:
-        """The row of k = 1: one Gaussian's BIC (``gmm``) and ICL, every patient in
-        one cluster. With ``evidence`` (HDBSCAN's answer overruled by the structure
-        test), ``scores`` with that row chosen; otherwise the row alone."""
+    def _one_group_scores(self, reduced: list[np.ndarray]) -> pd.DataFrame:
+        """The row of k = 1: every patient in one cluster. With one cluster the
+        classification likelihood is the mixture's, so its ICL is also one
+        Gaussian's BIC (``gmm``'s criterion)."""
         covariance = self.covariance_type_ or "full"
         icl = float(np.mean([classification_bic(z, np.zeros(z.shape[0], dtype=np.int64),
                                                 covariance, self.reg_covar_) for z in reduced]))
-        bic = np.nan
-        if self.method == "gmm":
-            from sklearn.mixture import GaussianMixture
-
-            bic = float(np.mean([GaussianMixture(1, covariance_type=covariance,
-                                                 reg_covar=self.reg_covar_).fit(z).bic(z)
-                                 for z in reduced]))
-        row = pd.DataFrame({"pac": np.nan, "cdf_area": np.nan, "delta_area": np.nan,
-                            "silhouette": np.nan, "bic": bic, "icl": icl,
-                            "criterion": bic if self.method == "gmm" else icl,
-                            "stability_min": 1.0, "stability_mean": 1.0, "smallest": 1.0},
-                           index=pd.Index([1], name="k"))
-        if evidence is None:
-            return row
-        scores = scores.copy()
-        scores["chosen"] = False
-        scores["reason"] = "not chosen: no subgroup structure"
-        row["admissible"] = False
-        row["chosen"] = True
-        row["reason"] = f"chosen: no subgroup structure: {evidence}"
-        return pd.concat([row, scores])
+        bic = icl if self.method == "gmm" else np.nan
+        return pd.DataFrame({"pac": np.nan, "cdf_area": np.nan, "delta_area": np.nan,
+                             "silhouette": np.nan, "bic": bic, "icl": icl, "criterion": icl,
+                             "stability_min": 1.0, "stability_mean": 1.0, "smallest": 1.0},
+                            index=pd.Index([1], name="k"))
 
     def _fit_one_group(self, values: list[np.ndarray], reduced: list[np.ndarray]) -> None:
         """The k = 1 answer: every patient in subgroup 0."""
