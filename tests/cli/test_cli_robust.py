@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from structure_off import fit_without_structure_test as _real_fit
 
 import stratify as st
 from stratify.cli import EXIT_OK, EXIT_USAGE, main
@@ -35,18 +36,6 @@ n_bootstrap = 0
 [explain]
 max_rows = 50
 """
-
-
-_original_fit = ConsensusClustering.fit
-
-
-def _real_fit(self, X, y=None):
-    """The clustering's own fit, without its test against null data where it has one:
-    these tests are about the workflow around the clustering (the structure test is
-    tested with the clustering), and 60-100 patients keep them fast."""
-    if hasattr(self, "n_null"):
-        self.n_null = 0
-    return _original_fit(self, X, y)
 
 
 @pytest.fixture(autouse=True)

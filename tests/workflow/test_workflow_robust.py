@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from structure_off import fit_without_structure_test as _real_fit
 
 import stratify as st
 from stratify import plot
@@ -25,18 +26,6 @@ LIGHT = {
 """Every step on, each as light as it goes: seconds on 60-100 patients."""
 
 NO_STRUCTURE = "no subgroup structure was found (k = 1)"
-
-
-_original_fit = ConsensusClustering.fit
-
-
-def _real_fit(self, X, y=None):
-    """The clustering's own fit, without its test against null data where it has one:
-    these tests are about the workflow around the clustering (the structure test is
-    tested with the clustering), and 60-100 patients keep them fast."""
-    if hasattr(self, "n_null"):
-        self.n_null = 0
-    return _original_fit(self, X, y)
 
 
 @pytest.fixture(autouse=True)
