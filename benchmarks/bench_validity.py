@@ -114,19 +114,11 @@ def _with_missing(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _row(claim: str, method: str, dataset: str, n: int, seed: int, hits: list[bool],
          nominal: float, direction: str, seconds: float, memory: float,
          **extra: Any) -> dict[str, Any]:
-    values = np.asarray(hits, dtype=float)
-    reps = int(values.size)
-    estimate = float(values.mean())
-    mc_se = float(np.sqrt(estimate * (1 - estimate) / reps))
-    if direction == "at most":
-        holds = estimate <= nominal + 2 * mc_se
-    else:
-        holds = abs(estimate - nominal) <= max(2 * mc_se, TOLERANCE)
-    return {"task": TASK, "claim": claim, "method": method, "role": "library",
-            "dataset": dataset, "n": n, "seed": seed, "nominal": nominal,
-            "estimate": estimate, "mc_se": mc_se, "replications": reps,
-            "tolerance": TOLERANCE, "direction": direction, "holds": bool(holds),
-            "seconds": seconds, "peak_memory_mb": memory, **extra}
+    """A row of this module: the library's method, the level tolerance."""
+    from benchmarks._validity_inference import _row as row
+
+    return row(claim, method, "library", dataset, n, seed, hits, nominal, TOLERANCE, seconds,
+               memory, direction=direction, **extra)
 
 
 def _structure_rate(make: Any, reps: int, seed: int, key: int) -> list[bool]:
