@@ -20,7 +20,8 @@ intervals, calibration):
     molecular subgroup effect set to 0, and its symptom block with every
     symptom profile equal; with and without 15 % of values missing (MCAR,
     imputed as :class:`~stratify.cluster.ConsensusClustering` imputes
-    them). Goal: at most 5 %.
+    them; each reference null data set then loses the same values and is
+    imputed the same way). Goal: at most 5 %.
 ``subgroups found on null data``
     The whole :class:`~stratify.cluster.ConsensusClustering` (``gmm`` and
     ``kmeans``, default rule; 20 resamples, which the structure test does
@@ -28,8 +29,8 @@ intervals, calibration):
     suite only (each fit takes a minute).
 ``structure found on planted subgroups``
     Power: the test on the random mixtures of ``bench_mixtures`` (2-5
-    subgroups, complete, centre shifts removed by ComBat; 24 in the full
-    suite). ``nominal`` is 1.
+    subgroups, centre shifts removed by ComBat; 24 in the full suite),
+    complete and with 15 % of values missing. ``nominal`` is 1.
 ``profile type-I``
     :func:`stratify.cluster.profile` on 20 independent normal features, the
     labels found by k-means (k = 2-4) on the first 10 (no structure): share
@@ -92,23 +93,34 @@ def null_data(scenario: str, n: int, rng: np.random.Generator) -> np.ndarray:
     raise ValueError(f"unknown scenario {scenario!r}")
 
 
-def planted_data(index: int) -> np.ndarray:
+def planted_data(index: int, missing: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Random mixture ``index`` of ``bench_mixtures`` (2-5 subgroups of 10-45 %,
-    3-6 informative features of 10 or 30, n = 500-1,000), complete, its centre
-    shifts removed by ComBat."""
+    3-6 informative features of 10 or 30, n = 500-1,000), its centre shifts
+    removed by ComBat: complete, or with its 15 % of values missing (MCAR)
+    imputed as the clustering imputes them, and where they were missing."""
     from benchmarks.bench_mixtures import _corrected, make_mixture
+    from stratify.impute import SchemaImputer
 
-    return _corrected(make_mixture(index)["complete"]).to_numpy(dtype=float)
+    if not missing:
+        return _corrected(make_mixture(index)["complete"]).to_numpy(dtype=float), None
+    holed = _corrected(make_mixture(index)["missing"]).to_numpy(dtype=float)
+    imputed = SchemaImputer(kind="mixture", sample_posterior=True,
+                            random_state=index).fit_transform(holed)
+    return imputed, np.isnan(holed)
 
 
-def _with_missing(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """15 % of values missing completely at random, imputed as the clustering imputes."""
+def _with_missing(values: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """15 % of values missing completely at random, imputed as the clustering
+    imputes; the imputed data and where the values were missing."""
     from stratify.impute import SchemaImputer
 
     holed = values.copy()
-    holed[rng.random(holed.shape) < 0.15] = np.nan
-    return SchemaImputer(kind="mixture", sample_posterior=True,
-                         random_state=int(rng.integers(2**31))).fit_transform(holed)
+    missing = rng.random(holed.shape) < 0.15
+    holed[missing] = np.nan
+    imputed = SchemaImputer(kind="mixture", sample_posterior=True,
+                            random_state=int(rng.integers(2**31))).fit_transform(holed)
+    return imputed, missing
 
 
 def _row(claim: str, method: str, dataset: str, n: int, seed: int, hits: list[bool],
@@ -126,8 +138,9 @@ def _structure_rate(make: Any, reps: int, seed: int, key: int) -> list[bool]:
 
     found = []
     for r in range(reps):
-        values = make(_rng(seed, key, r))
-        found.append(structure_test(values, K_RANGE, random_state=r).structure)
+        values, missing = make(_rng(seed, key, r))
+        found.append(structure_test(values, K_RANGE, missing=missing,
+                                    random_state=r).structure)
     return found
 
 
@@ -137,9 +150,9 @@ def _structure_rows(suite: str, seed: int) -> list[dict[str, Any]]:
     for i, scenario in enumerate(NULL_SCENARIOS):
         for missing in (False, True):
             def make(rng: np.random.Generator, scenario: str = scenario,
-                     missing: bool = missing) -> np.ndarray:
+                     missing: bool = missing) -> tuple[np.ndarray, np.ndarray | None]:
                 values = null_data(scenario, n, rng)
-                return _with_missing(values, rng) if missing else values
+                return _with_missing(values, rng) if missing else (values, None)
 
             dataset = scenario + (", 15 % missing" if missing else "")
             start = time.perf_counter()
@@ -148,19 +161,24 @@ def _structure_rows(suite: str, seed: int) -> list[dict[str, Any]]:
             rows.append(_row("structure found on null data", "structure_test", dataset, n,
                              seed, hits, 0.05, "at most", time.perf_counter() - start,
                              memory))
-    start = time.perf_counter()
-    hits, _, memory = measure(_power, config["power_reps"], seed)
-    rows.append(_row("structure found on planted subgroups", "structure_test",
-                     "bench_mixtures' random mixtures (complete, ComBat)", n, seed, hits, 1.0,
-                     "power", time.perf_counter() - start, memory))
+    for missing in (False, True):
+        start = time.perf_counter()
+        hits, _, memory = measure(_power, config["power_reps"], seed, missing)
+        dataset = ("bench_mixtures' random mixtures (ComBat, "
+                   + ("15 % missing)" if missing else "complete)"))
+        rows.append(_row("structure found on planted subgroups", "structure_test", dataset,
+                         n, seed, hits, 1.0, "power", time.perf_counter() - start, memory))
     return rows
 
 
-def _power(reps: int, seed: int) -> list[bool]:
+def _power(reps: int, seed: int, missing: bool) -> list[bool]:
     from stratify.cluster import structure_test
 
-    return [structure_test(planted_data(i), K_RANGE, random_state=seed).structure
-            for i in range(reps)]
+    found = []
+    for i in range(reps):
+        values, mask = planted_data(i, missing)
+        found.append(structure_test(values, K_RANGE, missing=mask, random_state=seed).structure)
+    return found
 
 
 def _fit_rate(method: str, scenario: str, n: int, reps: int, seed: int, key: int

@@ -568,13 +568,16 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         # asking for more seeds keeps the first ones: the seventh is the structure test's
         seeds = parallel.spawn_seeds(self.random_state, 7)
         values = self._values(self._complete(X, fit=True, seed=seeds[5]), reset=True)
+        missing = None
+        if self.imputer_ is not None:  # the structure test's null data lose the same values
+            missing = pd.DataFrame(self._as_list(X)[0]).isna().to_numpy()
         # many small fits: threaded BLAS only adds overhead, and slows tenfold
         # when another process holds a core
         with threadpool_limits(limits=1):
-            return self._fit(values, seeds[:5], seeds[6])
+            return self._fit(values, seeds[:5], seeds[6], missing)
 
-    def _fit(self, values: list[np.ndarray], seeds: list[int], seed_null: int
-             ) -> ConsensusClustering:
+    def _fit(self, values: list[np.ndarray], seeds: list[int], seed_null: int,
+             missing: np.ndarray | None = None) -> ConsensusClustering:
         n = values[0].shape[0]
         ks = [k for k in check_k_range(self.k_range, n, who=_WHO) if k >= 2]
         density = self.method == "hdbscan"
@@ -646,7 +649,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         scores = pd.DataFrame(rows).set_index("k")
         area = scores["cdf_area"].to_numpy()
         scores.insert(2, "delta_area", np.r_[area[:1], np.diff(area) / area[:-1]])
-        self.structure_ = self._structure_test(values, anchors, ks, seed_null)
+        self.structure_ = self._structure_test(values, anchors, ks, seed_null, missing)
         structure = None if self.structure_ is None else self.structure_.structure
         evidence = "" if self.structure_ is None else self.structure_.evidence()
         self._chosen_index: int | None
@@ -723,20 +726,28 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         return self
 
     def _structure_test(self, values: list[np.ndarray], anchors: np.ndarray, ks: list[int],
-                        seed: int) -> StructureTest | None:
+                        seed: int, missing: np.ndarray | None) -> StructureTest | None:
         """The structure test on the (anchor) patients of the first frame; None
         when ``n_null`` is 0.
 
         Its reduction keeps the components above noise only (not the
         ``max(k_range) - 1`` the clustering keeps): noise components dilute
-        the share of variance that clusters explain.
+        the share of variance that clusters explain. When ``fit`` imputed
+        missing values, the null data lose the same values and are imputed
+        by the same mixture engine (one draw, as the first frame is).
         """
         if self.n_null == 0:
             return None
+        imputer = None
+        if missing is not None:
+            from ..impute import SchemaImputer
+
+            missing = missing[anchors]
+            imputer = SchemaImputer(kind="mixture", sample_posterior=True)
         return structure_test(values[0][anchors], ks, reduce=self.reduce,
                               min_components=MIN_COMPONENTS, n_null=self.n_null,
-                              alpha=self.alpha, random_state=seed,
-                              n_jobs=self.n_jobs)
+                              alpha=self.alpha, missing=missing, imputer=imputer,
+                              random_state=seed, n_jobs=self.n_jobs)
 
     def _one_group_scores(self, reduced: list[np.ndarray]) -> pd.DataFrame:
         """The row of k = 1: every patient in one cluster. With one cluster the

@@ -189,14 +189,22 @@ def _statistic(values: np.ndarray, reduce: Any, min_components: int, ks: list[in
 
 
 def _null_statistic(values: np.ndarray, reduce: Any, min_components: int, ks: list[int],
-                    seed: int) -> np.ndarray:
-    """The statistic of one reference null data set."""
+                    seed: int, missing: np.ndarray | None = None,
+                    imputer: Any = None) -> np.ndarray:
+    """The statistic of one reference null data set; with ``missing``, the null
+    data lose the data's missing values and are imputed by a clone of ``imputer``
+    first, as the data were."""
+    from sklearn.base import clone
     from threadpoolctl import threadpool_limits
 
-    seed_null, seed_statistic = parallel.spawn_seeds(seed, 2)
+    seed_null, seed_statistic, seed_impute = parallel.spawn_seeds(seed, 3)
     with threadpool_limits(limits=1):
-        return _statistic(reference_null(values, seed_null), reduce, min_components, ks,
-                          seed_statistic)
+        null = reference_null(values, seed_null)
+        if missing is not None:
+            null[missing] = np.nan
+            null = np.asarray(clone(imputer).set_params(random_state=seed_impute)
+                              .fit_transform(null), dtype=float)
+        return _statistic(null, reduce, min_components, ks, seed_statistic)
 
 
 def _max_z(statistics: np.ndarray) -> np.ndarray:
@@ -221,13 +229,15 @@ def _max_z(statistics: np.ndarray) -> np.ndarray:
 
 def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
                    min_components: int = 2, n_null: int = 39, alpha: float = 0.05,
+                   missing: np.ndarray | None = None, imputer: Any = None,
                    random_state: Any = None, n_jobs: int | None = None) -> StructureTest:
     """Test for subgroup structure against ``n_null`` reference null data sets.
 
     Parameters
     ----------
     values : ndarray of shape (n_patients, n_features)
-        Complete numeric data.
+        Complete numeric data: when some values were missing, the data as
+        imputed (and ``missing`` says which).
     ks : list of int
         Numbers of subgroups to look at (each >= 2).
     reduce, min_components
@@ -237,6 +247,19 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
         Reference null data sets; the smallest attainable p-value is
         ``1 / (n_null + 1)`` (0.025 at 39).
     alpha : float, default=0.05
+    missing : bool ndarray of the shape of ``values``, optional
+        Where the data had missing values, now imputed. Each null data set
+        then loses the same values and is imputed the same way (a clone of
+        ``imputer``, with its own seed) before its statistic is computed:
+        imputation can itself make clusters (a mixture imputer draws a
+        patient's missing values from one of its components), and the null
+        must carry them too, or the test finds them (with 15 % of values
+        missing and mixture imputation of the data only, "structure" came
+        out on 15-20 % of null data sets at level 0.05).
+    imputer : estimator, optional
+        Unfitted imputer with a ``random_state`` parameter, used with
+        ``missing``; ``None`` means ``SchemaImputer(kind="mixture",
+        sample_posterior=True)``, the one :class:`ConsensusClustering` uses.
     random_state : int or None
     n_jobs : int, optional
         Workers (:func:`stratify.parallel.run`); the result does not depend on it.
@@ -264,11 +287,26 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
     if n_null < 2:
         raise ValueError(f"structure_test needs n_null >= 2 reference data sets. Got {n_null}.")
     values = np.asarray(values, dtype=float)
+    if missing is not None:
+        missing = np.asarray(missing, dtype=bool)
+        if missing.shape != values.shape:
+            raise ValueError(f"structure_test: 'missing' has shape {missing.shape}, the data "
+                             f"{values.shape}; it marks which values of the data were missing.")
+        if not missing.any():
+            missing = None
+        elif imputer is None:
+            from ..impute import SchemaImputer
+
+            imputer = SchemaImputer(kind="mixture", sample_posterior=True)
+    if not np.isfinite(values).all():
+        raise ValueError("structure_test needs complete data: impute the missing values "
+                         "first and pass where they were as 'missing'.")
     seed_data, seed_null = parallel.spawn_seeds(random_state, 2)
     observed = _statistic(values, reduce, min_components, ks, seed_data)
     nulls = parallel.run(
         _null_statistic,
-        [(values, reduce, min_components, ks, s) for s in parallel.spawn_seeds(seed_null, n_null)],
+        [(values, reduce, min_components, ks, s, missing, imputer)
+         for s in parallel.spawn_seeds(seed_null, n_null)],
         n_jobs=n_jobs)
     statistics = np.vstack([observed, *nulls])
     largest = _max_z(statistics)

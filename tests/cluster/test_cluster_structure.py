@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cluster_data import planted
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import adjusted_rand_score
 
 from stratify.cluster import ConsensusClustering, reference_null, structure_test
@@ -133,3 +134,81 @@ def test_n_null_zero_skips_the_test_and_says_so():
     model = ConsensusClustering(k_range=[2, 3], n_resamples=5, n_null=0, random_state=0).fit(X)
     assert model.structure_ is None and "null_p" not in model.scores_
     assert model.k_ == 2
+
+
+class _RecordingImputer(BaseEstimator, TransformerMixin):
+    """Median imputation that records where each data set it saw was missing."""
+
+    seen: list = []
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        _RecordingImputer.seen.append((np.isnan(X), self.random_state))
+        self.median_ = np.nanmedian(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.where(np.isnan(X), self.median_, X)
+
+
+def test_with_missing_values_every_null_data_set_loses_them_and_is_imputed_the_same_way():
+    # A mixture imputer draws a patient's missing values from one of its
+    # components, which makes clusters; the null must carry them too
+    X = _lognormal(200, 4, 2)
+    missing = np.random.default_rng(0).random(X.shape) < 0.15
+    _RecordingImputer.seen = []
+    structure_test(X, [2, 3], n_null=5, missing=missing, imputer=_RecordingImputer(),
+                   random_state=0, n_jobs=1)
+    assert len(_RecordingImputer.seen) == 5
+    for mask, _ in _RecordingImputer.seen:
+        np.testing.assert_array_equal(mask, missing)
+    # each null data set is imputed with its own seed
+    assert len({seed for _, seed in _RecordingImputer.seen}) == 5
+
+
+def test_missing_values_default_to_the_clustering_s_mixture_imputer_and_keep_the_seed():
+    X = _lognormal(200, 4, 2)
+    missing = np.random.default_rng(0).random(X.shape) < 0.15
+    one = structure_test(X, [2, 3], n_null=5, missing=missing, random_state=3, n_jobs=1)
+    two = structure_test(X, [2, 3], n_null=5, missing=missing, random_state=3, n_jobs=2)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    plain = structure_test(X, [2, 3], n_null=5, random_state=3, n_jobs=1)
+    assert not one.table["null_within_mean"].equals(plain.table["null_within_mean"])
+    # the observed statistic does not depend on the mask
+    pd.testing.assert_series_equal(one.table["within"], plain.table["within"])
+    # a mask without a missing value is the complete-data test
+    none = structure_test(X, [2, 3], n_null=5, missing=np.zeros_like(missing),
+                          random_state=3, n_jobs=1)
+    pd.testing.assert_frame_equal(none.table, plain.table)
+
+
+def test_missing_values_must_be_imputed_and_their_mask_must_match():
+    X = _lognormal(100, 3, 0)
+    with pytest.raises(ValueError, match="shape"):
+        structure_test(X, [2], n_null=3, missing=np.zeros((100, 2), dtype=bool))
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="complete data"):
+        structure_test(X, [2], n_null=3)
+
+
+def test_the_clustering_passes_where_values_were_missing_to_its_structure_test(monkeypatch):
+    import stratify.cluster._consensus as consensus
+
+    calls = []
+
+    def spy(values, ks, **kwargs):
+        calls.append(kwargs)
+        return structure_test(values, ks, **kwargs)
+
+    monkeypatch.setattr(consensus, "structure_test", spy)
+    X, _ = planted(2, n=200, seed=0)
+    holed = X.copy()
+    holed[np.random.default_rng(1).random(X.shape) < 0.1] = np.nan
+    ConsensusClustering(k_range=[2, 3], n_resamples=5, n_null=5, n_imputations=2,
+                        random_state=0).fit(holed)
+    np.testing.assert_array_equal(calls[0]["missing"], np.isnan(holed))
+    assert calls[0]["imputer"].get_params()["kind"] == "mixture"
+    ConsensusClustering(k_range=[2, 3], n_resamples=5, n_null=5, random_state=0).fit(X)
+    assert calls[1]["missing"] is None
