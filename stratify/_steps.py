@@ -224,7 +224,10 @@ def step_profile(result, state: _State) -> None:
     # the cluster features found the subgroups: their tests are descriptive only
     assert state.X is not None
     clustered = [str(c) for c in state.X.columns]
-    result.tables["profile_clusterfeatures"] = profile(state.X, labels, clustered=clustered)
+    min_cell = int(state.config["report"]["min_cell"])
+    sizes = labels.value_counts().sort_index()
+    result.tables["profile_clusterfeatures"] = _protected_profile(
+        profile(state.X, labels, clustered=clustered), sizes, min_cell)
     if features.shape[1] == 0:
         # e.g. a file of expression values only: the subgroups are described
         # by the features that made them
@@ -233,8 +236,9 @@ def step_profile(result, state: _State) -> None:
             f"The cohort has no column of the profile blocks ({', '.join(blocks)}); the "
             "subgroups are described by their cluster features.")
     else:
-        result.tables["profile"] = profile(
-            features, labels, clustered=[c for c in clustered if c in features.columns])
+        result.tables["profile"] = _protected_profile(profile(
+            features, labels, clustered=[c for c in clustered if c in features.columns]),
+            sizes, min_cell)
     t1 = described.join(state.scores) if state.scores is not None else described
     if "center" in data.columns:
         t1 = t1.join(data[["center"]])
@@ -483,6 +487,70 @@ def _protected_scores(scores: pd.DataFrame, n: int, min_cell: int) -> pd.DataFra
     scores = scores.copy()
     scores.loc[(size > 0) & (size < min_cell), "smallest"] = np.nan
     return scores
+
+
+# statistics of a profile row that give a binary feature's count away (with
+# the row's n, or with the overall proportion, which the other rows give)
+_BINARY_STATISTICS = ["mean", "sd", "median", "proportion", "mean_rest", "difference",
+                      "effect_size", "p_value", "q_value"]
+
+
+def _protected_profile(table: pd.DataFrame, sizes: pd.Series, min_cell: int) -> pd.DataFrame:
+    """The profile with no count from 1 to ``min_cell - 1`` that can be recomputed.
+
+    Each feature is a table of counts by subgroup: observed and missing
+    patients (for a binary feature: the patients with 1, with 0 and with
+    the value missing), whose column totals are the subgroup sizes and row
+    totals the cohort's counts; it is protected with complementary cells
+    (:func:`stratify.report.suppress_small_cells`), the sizes hidden "At a
+    glance" hidden too. A row with a hidden count loses ``n`` and
+    ``n_missing``; a binary row with a hidden 1 or 0 count also loses every
+    statistic that gives it back (mean, SD, median, proportion, the rest's
+    mean, difference, effect size, and the p- and q-value of Fisher's test,
+    a function of the count once the margins are known); a subgroup whose
+    size is hidden loses every statistic (a mean of 3 patients is their
+    data). ``suppressed`` marks the rows with hidden cells.
+    """
+    from .report import suppress_small_cells
+
+    if table.empty or min_cell <= 1:
+        return table.assign(suppressed=False)
+    out = table.copy()
+    out["suppressed"] = False
+    subgroups = list(sizes.index)
+    sizes_hidden = suppress_small_cells(sizes.astype("int64"), min_cell).drop("Total").isna()
+    for _, rows in table.groupby("feature", sort=False):
+        binary = bool((rows["kind"] == "binary").all())
+        by = rows.set_index("subgroup").reindex(subgroups)
+        observed = by["n"].fillna(0).astype("int64")
+        missing = by["n_missing"].fillna(0).astype("int64")
+        if binary:
+            ones = (by["proportion"].fillna(0) * observed).round().astype("int64")
+            cells = pd.DataFrame([ones, observed - ones, missing], index=["1", "0", "missing"])
+        else:
+            cells = pd.DataFrame([observed, missing], index=["observed", "missing"])
+        forced = pd.DataFrame(False, index=[*cells.index, "Total"],
+                              columns=[*subgroups, "Total"])
+        forced.loc["Total", subgroups] = sizes_hidden.reindex(subgroups).to_numpy()
+        shown = suppress_small_cells(cells, min_cell, hidden=forced)
+        hidden_counts = shown.loc[cells.index, subgroups].isna().any(axis=0)
+        for subgroup in subgroups:
+            index = rows.index[rows["subgroup"] == subgroup]
+            if not len(index):
+                continue
+            columns: list[str] = []
+            if bool(sizes_hidden.get(subgroup, False)):
+                columns = [c for c in table.columns
+                           if c not in ("feature", "subgroup", "kind", "test", "inference")]
+            elif bool(hidden_counts[subgroup]):
+                columns = ["n", "n_missing"]
+                if binary and bool(shown.loc[["1", "0"], subgroup].isna().any()):
+                    columns += _BINARY_STATISTICS
+            if columns:
+                columns = [c for c in columns if c in out.columns]
+                out.loc[index, columns] = np.nan
+                out.loc[index, "suppressed"] = True
+    return out
 
 
 def _protected_replication(table: pd.DataFrame, by_subgroup: pd.DataFrame, min_cell: int
