@@ -346,7 +346,8 @@ def step_survival(result, state: _State) -> None:
     metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
                          clinical.metrics.assign(model="seven-factor score")])
     result.tables["survival_metrics"] = metrics.reset_index()
-    result.tables["survival_calibration"] = evaluation.calibration
+    result.tables["survival_calibration"] = _protected_calibration(
+        evaluation.calibration, int(state.config["report"]["min_cell"]))
     if hasattr(model, "summary_"):
         result.tables["hazard_ratios"] = model.summary_
     if subgroups:
@@ -551,6 +552,21 @@ def _protected_profile(table: pd.DataFrame, sizes: pd.Series, min_cell: int) -> 
                 out.loc[index, columns] = np.nan
                 out.loc[index, "suppressed"] = True
     return out
+
+
+def _protected_calibration(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Risk groups of fewer than ``min_cell`` patients keep no count and no observed risk
+    (the Kaplan-Meier risk of 3 patients is their outcomes)."""
+    if "n" not in table.columns:
+        return table
+    small = (table["n"] > 0) & (table["n"] < min_cell)
+    if not small.any():
+        return table
+    table = table.copy()
+    columns = [c for c in table.columns if c == "n" or c.startswith("observed")]
+    table[columns] = table[columns].astype("float64")
+    table.loc[small, columns] = np.nan
+    return table
 
 
 def _protected_replication(table: pd.DataFrame, by_subgroup: pd.DataFrame, min_cell: int

@@ -121,3 +121,17 @@ def test_what_the_protection_hides_and_keeps():
     # min_cell = 1 shows everything
     assert not _protected_profile(profile(frame, labels, clustered=[]), SIZES, 1)[
         "suppressed"].any()
+
+
+def test_small_risk_groups_keep_neither_their_size_nor_their_observed_risk():
+    from stratify._steps import _protected_calibration
+
+    table = pd.DataFrame({"horizon": 5.0, "group": [1, 2, 3], "n": [4, 5, 4],
+                          "predicted": [0.1, 0.2, 0.3], "observed": [0.0, 0.2, 0.25],
+                          "observed_lower": [0.0, 0.0, 0.0], "observed_upper": [0.5, 0.6, 0.7]})
+    protected = _protected_calibration(table, MIN_CELL)
+    assert protected.loc[[0, 2], ["n", "observed", "observed_lower", "observed_upper"]
+                         ].isna().all().all()
+    assert protected.loc[1, "n"] == 5 and protected.loc[1, "observed"] == 0.2
+    assert protected["predicted"].tolist() == [0.1, 0.2, 0.3]
+    assert _protected_calibration(table, 1).equals(table)
