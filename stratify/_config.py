@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -165,10 +164,7 @@ def merge_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def load_config(path: str | os.PathLike) -> dict[str, Any]:
     """Read a TOML configuration file and merge it with the defaults."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    import tomllib
 
     path = Path(path)
     try:

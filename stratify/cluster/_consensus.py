@@ -17,6 +17,7 @@ from .. import parallel
 from .._frames import wrap_rows
 from ._align import matching_permutation, order_by_size, rename
 from ._checks import check_frames, check_k_range, check_numeric_complete
+from ._optional import require
 from ._partition import (
     AUTO_COVARIANCE_TYPES,
     COVARIANCE_TYPES,
@@ -42,6 +43,7 @@ from ._structure import StructureTest, structure_test
 __all__ = ["ConsensusClustering"]
 
 _WHO = "ConsensusClustering"
+_UMAP = 'ConsensusClustering(method="hdbscan", embedding="umap")'
 
 
 def _mahalanobis_model(values: np.ndarray, labels: np.ndarray, k: int
@@ -279,7 +281,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     method : {"gmm", "kmeans", "agglomerative", "hdbscan"}, default="gmm"
-        Clustering method. ``agglomerative`` is Ward's linkage.
+        Clustering method. ``agglomerative`` is Ward's linkage. ``hdbscan``
+        needs the optional hdbscan package (``pip install "stratify[hdbscan]"``).
     k_range : iterable of int, default=range(2, 9)
         Candidate numbers of subgroups, each in [1, n_patients]; k = 1 is
         always a possible answer (the structure test), so 1 may be given or
@@ -320,7 +323,8 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
     embedding : {"pca", "umap"}, default="pca"
         ``hdbscan``: the space it clusters (the reduced PCA space, or a 2-D
         UMAP of it fitted on the anchor patients; UMAP compiles numba code on
-        first use, 20-60 s per process).
+        first use, 20-60 s per process). ``"umap"`` needs the optional
+        umap-learn package (``pip install "stratify[umap]"``).
     outlier_quantile : float in (0, 1), default=0.99
         :meth:`assign` flags a patient as fitting no subgroup when its
         outlier score exceeds this quantile of the training patients' scores.
@@ -534,7 +538,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         from ._embed import fit_umap
 
         self.umap_ = fit_umap(reduced[0][rows], n_components=2, random_state=seed,
-                              n_neighbors=15, min_dist=0.0)
+                              n_neighbors=15, min_dist=0.0, who=_UMAP)
         return [self.umap_.transform(z) for z in reduced]
 
     def _space(self, values: list[np.ndarray]) -> list[np.ndarray]:
@@ -564,6 +568,10 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         -------
         self
         """
+        if self.method == "hdbscan":  # optional packages: fail before any work
+            require("hdbscan", who='ConsensusClustering(method="hdbscan")')
+            if self.embedding == "umap":
+                require("umap", who=_UMAP)
         self.imputer_ = None
         # asking for more seeds keeps the first ones: the seventh is the structure test's
         seeds = parallel.spawn_seeds(self.random_state, 7)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._frames import wrap_rows
 from ._checks import check_numeric_complete
+from ._optional import require
 
 __all__ = ["Embedder", "fit_umap"]
 
@@ -20,14 +21,16 @@ _WHO = "Embedder"
 
 
 def fit_umap(values: np.ndarray, *, n_components: int, random_state: Any, n_neighbors: int,
-             min_dist: float) -> Any:
+             min_dist: float, who: str = 'Embedder(method="umap")') -> Any:
     """A fitted ``umap.UMAP`` (imported here: it costs seconds, plus numba compilation).
 
-    ``n_neighbors`` is capped at n - 1 so that small samples work.
+    ``n_neighbors`` is capped at n - 1 so that small samples work. umap-learn
+    is optional: without it this raises an ImportError naming ``who`` and the
+    extra that installs it (``stratify[umap]``).
     """
     import warnings
 
-    import umap
+    umap = require("umap", who=who)
 
     neighbors = int(max(2, min(n_neighbors, values.shape[0] - 1)))
     with warnings.catch_warnings():
@@ -50,6 +53,8 @@ class Embedder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : {"pca", "umap"}, default="pca"
+        ``"umap"`` needs the optional umap-learn package
+        (``pip install "stratify[umap]"``).
     n_components : int, default=2
     random_state : int, RandomState or None, default=None
     n_neighbors : int, default=15

@@ -20,8 +20,10 @@ from typing import Any, cast
 import numpy as np
 
 from ._align import rename
+from ._optional import require
 
 METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan")
+_HDBSCAN = 'ConsensusClustering(method="hdbscan")'
 # The data are standardized: a mixture component narrower than 3 % of a
 # feature's SD is a point mass of tied values (rounded scores, imputed
 # means), not a subgroup; this floor keeps such components from inflating
@@ -82,7 +84,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _hdbscan(values: np.ndarray, options: dict, prediction_data: bool = False) -> Any:
-    import hdbscan
+    hdbscan = require("hdbscan", who=_HDBSCAN)
 
     size = options["min_cluster_size"]
     size = max(2, int(round(size * values.shape[0]))) if size < 1 else int(size)
@@ -162,9 +164,8 @@ class Partition:
         if self.method == "gmm":
             return self.model.predict_proba(values)
         if self.method == "hdbscan":
-            from hdbscan import membership_vector
-
-            proba = np.atleast_2d(membership_vector(self.model, values))
+            hdbscan = require("hdbscan", who=_HDBSCAN)
+            proba = np.atleast_2d(hdbscan.membership_vector(self.model, values))
             total = proba.sum(axis=1, keepdims=True)
             return np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
         centers = np.asarray(self.centers)
@@ -176,11 +177,11 @@ class Partition:
 
     def predict(self, values: np.ndarray) -> np.ndarray:
         if self.method == "hdbscan":
-            from hdbscan import approximate_predict
-
+            hdbscan = require("hdbscan", who=_HDBSCAN)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                raw = np.asarray(approximate_predict(self.model, values)[0], dtype=np.int64)
+                raw = np.asarray(hdbscan.approximate_predict(self.model, values)[0],
+                                 dtype=np.int64)
             if self.permutation is None:
                 return raw
             return rename(raw, self.permutation)

@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -57,7 +57,7 @@ def _snap(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return np.where(values - lower <= upper - values, lower, upper)
 
 
-class SchemaImputer(TransformerMixin, BaseEstimator):
+class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Impute missing values, keeping binary values 0/1 and ordinal levels valid.
 
     The kind of each column comes from its name in the schema (``anti_ro`` is
@@ -345,13 +345,6 @@ class SchemaImputer(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             return pd.DataFrame(imputed, index=X.index, columns=X.columns)
         return imputed
-
-    def get_feature_names_out(self, input_features=None):
-        """The input feature names (imputation keeps every column)."""
-        from sklearn.utils.validation import _check_feature_names_in
-
-        check_is_fitted(self)
-        return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
