@@ -60,14 +60,29 @@ ESTIMATORS = [(q, o) for q, o in PUBLIC if inspect.isclass(o) and hasattr(o, "ge
 # with a minimal valid value to build it.
 REQUIRED = {"mapping": {"centres": {}}}
 
+# The main argument of an estimator, which may also be given by position
+# (``SubgroupClassifier("logistic")``, ``Harmonizer(mapping)``); every other
+# parameter of every estimator is keyword-only.
+MAIN_ARGUMENT = {"stratify.classify.SubgroupClassifier": "estimator",
+                 "stratify.data.Harmonizer": "mapping"}
+
 
 @pytest.mark.parametrize("qualname, cls", ESTIMATORS, ids=[q for q, _ in ESTIMATORS])
 def test_estimators_store_keyword_parameters_only(qualname, cls):
-    """``__init__`` takes keyword parameters and stores each under its own name."""
+    """``__init__`` takes keyword-only parameters and stores each under its own name.
+
+    As in scikit-learn (SLEP009), the one exception is an estimator's main
+    argument, listed in ``MAIN_ARGUMENT``: it comes first and may be positional.
+    """
     signature = inspect.signature(cls.__init__)
     params = [p for p in signature.parameters.values() if p.name != "self"]
-    assert all(p.kind is not p.VAR_POSITIONAL for p in params), qualname
-    assert all(p.kind is not p.VAR_KEYWORD for p in params), qualname
+    main = MAIN_ARGUMENT.get(qualname)
+    positional = [p.name for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    assert positional == ([main] if main else []), \
+        f"{qualname}.__init__: parameters not keyword-only: {positional}"
+    if main:
+        assert params[0].name == main and \
+            params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, qualname
     required = {p.name: REQUIRED[p.name] for p in params if p.default is p.empty}
     estimator = cls(**required)
     assert set(estimator.get_params(deep=False)) == {p.name for p in params}

@@ -45,9 +45,8 @@ def mixed_data():
 
 @pytest.fixture(scope="session")
 def molecular_block():
-    """The synthetic cohort's molecular block, when stratify.synthetic provides it."""
-    synthetic = pytest.importorskip("stratify.synthetic")
-    if not hasattr(synthetic, "make_pss_cohort"):
-        pytest.skip("stratify.synthetic.make_pss_cohort is not available yet")
+    """The synthetic cohort's molecular block."""
+    from stratify import synthetic
+
     cohort = synthetic.make_pss_cohort(n_patients=1000, seed=0)
     return cohort.data.filter(like="mol_")

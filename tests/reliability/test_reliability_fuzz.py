@@ -5,6 +5,8 @@ ValueError whose message names the file; nothing else (no KeyError deep in
 pandas, no numpy traceback) and never a patient value in the message.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,15 +83,23 @@ def test_truncated_or_corrupted_bytes_give_only_clear_errors(tmp_path, cut, junk
     _load(tmp_path, raw[:cut] + junk + raw[cut + len(junk):])
 
 
-@pytest.mark.parametrize("mutation", [
-    lambda s: s.replace("P003", "P002"),                        # duplicated patient
-    lambda s: s.replace("esspri_pain", "esspri_pain,extra", 1),  # header longer than rows
-    lambda s: s.replace("\n", "\r\n"),                          # Windows line ends (valid)
-    lambda s: s.encode("utf-16").decode("latin-1"),             # wrong encoding
-    lambda s: s.split("\n", 1)[0] + "\n",                       # header only (valid, empty)
-])
-def test_classic_breakages(tmp_path, mutation):
+def test_windows_line_ends_give_the_same_cohort(tmp_path):
+    valid = _load(tmp_path, VALID.encode(), name="valid.csv")
+    crlf = _load(tmp_path, VALID.replace("\n", "\r\n").encode())
+    assert isinstance(valid, Cohort) and isinstance(crlf, Cohort)
+    assert crlf.data.equals(valid.data)
+
+
+@pytest.mark.parametrize(("mutation", "error", "says"), [
+    (lambda s: s.replace("P003", "P002"), SchemaError, r"must be unique.*P002"),
+    (lambda s: s.replace("esspri_pain", "esspri_pain,extra", 1), ValueError,
+     r"do not have the 12 fields of the header"),
+    (lambda s: s.encode("utf-16").decode("latin-1"), ValueError, r"NUL bytes"),
+    (lambda s: s.split("\n", 1)[0] + "\n", ValueError, r"no patient"),
+], ids=["duplicated patient", "header longer than rows", "wrong encoding", "header only"])
+def test_classic_breakages(tmp_path, mutation, error, says):
     content = mutation(VALID)
     raw = content.encode("latin-1") if "\x00" in content else content.encode("utf-8")
-    result = _load(tmp_path, raw)
-    assert isinstance(result, (Cohort, SchemaError, ValueError))
+    result = _load(tmp_path, raw)  # a clear error naming the file, no cell value
+    assert isinstance(result, error), result
+    assert re.search(says, str(result), flags=re.DOTALL), str(result)

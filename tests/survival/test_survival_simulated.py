@@ -47,9 +47,7 @@ IFN_GENES = ["mol_IFI44", "mol_IFI44L", "mol_IFIT1", "mol_IFIT3", "mol_MX1"]
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_acceptance_on_the_synthetic_cohort():
-    synthetic = pytest.importorskip("stratify.synthetic")
-    if not hasattr(synthetic, "make_pss_cohort"):
-        pytest.skip("stratify.synthetic.make_pss_cohort is not there yet")
+    from stratify import synthetic
     from stratify._config import LYMPHOMA_RISK_FACTORS
     from stratify.impute import make_imputer
     from stratify.scores import lymphoma_risk_score
