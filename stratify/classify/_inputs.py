@@ -8,22 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .._frames import feature_names
+from .._utils.rows import MAX_SHOWN, describe_rows, row_index
 
-MAX_ROWS_SHOWN = 5
-
-
-def _ids(index: pd.Index, mask: np.ndarray) -> str:
-    hits = np.flatnonzero(mask)
-    shown = ", ".join(str(index[i]) for i in hits[:MAX_ROWS_SHOWN])
-    more = f" and {hits.size - MAX_ROWS_SHOWN} more" if hits.size > MAX_ROWS_SHOWN else ""
-    return f"{hits.size} row(s): {shown}{more}"
-
-
-def row_index(X: Any) -> pd.Index:
-    """Patient ids of a pandas object, else row numbers."""
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.index
-    return pd.RangeIndex(len(X))
+__all__ = ["row_index", "check_numeric_frame", "check_labels"]
 
 
 def check_numeric_frame(X: Any, caller: str) -> tuple[list[str], np.ndarray]:
@@ -33,7 +20,7 @@ def check_numeric_frame(X: Any, caller: str) -> tuple[list[str], np.ndarray]:
                                             or pd.api.types.is_bool_dtype(X[c]))]
         if bad:
             raise ValueError(
-                f"{caller} needs numeric features; column(s) {bad[:5]} are not numeric "
+                f"{caller} needs numeric features; column(s) {bad[:MAX_SHOWN]} are not numeric "
                 "(encode them first, e.g. with stratify.preprocess.make_preprocessor).")
         values = X.astype("float64").to_numpy()
     else:
@@ -45,8 +32,8 @@ def check_numeric_frame(X: Any, caller: str) -> tuple[list[str], np.ndarray]:
     infinite = np.isinf(values)
     if infinite.any():
         column = names[int(np.flatnonzero(infinite.any(axis=0))[0])]
-        raise ValueError(f"{caller}: column {column!r} holds infinite values "
-                         f"({_ids(row_index(X), infinite[:, names.index(column)])}).")
+        rows = describe_rows(row_index(X), infinite[:, names.index(column)], noun="row(s)")
+        raise ValueError(f"{caller}: column {column!r} holds infinite values ({rows}).")
     return names, values
 
 
@@ -60,6 +47,7 @@ def check_labels(y: Any, X: Any, caller: str, what: str = "y") -> np.ndarray:
                          "(align them on patient_id first).")
     missing = labels.isna().to_numpy()
     if missing.any():
-        raise ValueError(f"{caller}: {what} is missing for {_ids(row_index(X), missing)}; "
+        rows = describe_rows(row_index(X), missing, noun="row(s)")
+        raise ValueError(f"{caller}: {what} is missing for {rows}; "
                          "remove those patients or give them a label.")
     return labels.to_numpy()

@@ -12,14 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..preprocess._checks import _quote, check_numeric_columns, describe_rows
+from .._utils.checks import check_numeric_columns
+from .._utils.rows import describe_rows
+from .._utils.rows import quote_names as _quote
 
 
 def check_not_identity(X: pd.DataFrame, *, who: str) -> None:
     """Raise when ``X`` holds a column of the schema's identity block
     (``patient_id``, ``center``): they name patients and centres, and a centre
     code clustered as a feature makes subgroups of centres."""
-    from ..data._schema import PSS_SCHEMA
+    from ..data import PSS_SCHEMA
 
     identity = PSS_SCHEMA.block("identity")
     found = [c for c in X.columns if c in identity]

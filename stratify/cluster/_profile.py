@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..preprocess._checks import _quote, describe_rows
+from .._utils.rows import describe_rows
+from .._utils.rows import quote_names as _quote
+from .._utils.stats import standardized_difference
 
 __all__ = ["profile"]
 
@@ -52,9 +54,8 @@ def _smd(inside: np.ndarray, rest: np.ndarray) -> float:
     n1, n0 = inside.size, rest.size
     if n1 < 2 or n0 < 2:
         return np.nan
-    pooled = np.sqrt(((n1 - 1) * inside.var(ddof=1) + (n0 - 1) * rest.var(ddof=1))
-                     / (n1 + n0 - 2))
-    return float((inside.mean() - rest.mean()) / pooled) if pooled > 0 else np.nan
+    return float(standardized_difference(inside.mean(), rest.mean(), inside.var(ddof=1),
+                                         rest.var(ddof=1), n1, n0))
 
 
 def _cohens_h(p1: float, p0: float) -> float:

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from .._csv import to_csv
+from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
+from .._utils.rows import row_ids as _row_ids
 from ._schema import BLOCKS, PSS_SCHEMA, Schema
-from ._validate import MAX_ROWS_SHOWN, Problem, SchemaError, _row_ids, _validate, validate
+from ._validate import Problem, SchemaError, _validate, validate
 
 __all__ = ["Cohort", "read_csv", "write_csv", "identifier_columns", "check_disjoint",
            "NUMERIC_NA_VALUES"]

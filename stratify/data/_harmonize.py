@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from ._cohort import identifier_columns
 from ._schema import PSS_SCHEMA, Schema, Variable
-from ._validate import MAX_ROWS_SHOWN, Problem, SchemaError, validate
+from ._validate import Problem, SchemaError, validate
 
 __all__ = ["Harmonizer", "HarmonizationReport", "load_mapping"]
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.suppress import small_count_texts as _suppress
 from ._schema import Schema
 
 __all__ = ["MCARTest", "MissingnessReport", "little_mcar_test", "missingness_report"]
@@ -20,7 +21,6 @@ MIN_ROWS_PER_PATTERN = 2
 missing-data pattern: with most patterns seen once, each pattern's mean is one
 row and the chi-square approximation of the statistic fails (at n = 60 with 52
 variables it gave chi2 = -4,408,346 and p = 1)."""
-_SUPPRESSED = f"<{MIN_CELL}"
 
 
 @dataclass(frozen=True)
@@ -389,10 +389,6 @@ class MissingnessReport:
                       "near 0.5: unrelated to observed data.</p>",
                       _table_html(self.predictors)]
         return "".join(parts)
-
-
-def _suppress(counts: pd.Series) -> pd.Series:
-    return counts.map(lambda v: _SUPPRESSED if pd.isna(v) or 0 < int(v) < MIN_CELL else str(v))
 
 
 def _shorten(text: str, most: int = 8) -> str:

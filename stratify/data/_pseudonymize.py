@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from ._schema import PSS_SCHEMA, Schema
-from ._validate import MAX_ROWS_SHOWN
 
 __all__ = ["pseudonymize", "new_key", "KEY_BYTES", "MIN_KEY_BYTES", "MIN_TEXT_KEY_BYTES",
            "MIN_KEY_BITS", "PSEUDONYM_HEX_CHARS"]

@@ -11,9 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.kinds import column_kind
+from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
+from .._utils.stats import pooled_sd, standardized_difference
+from .._utils.validation import SENTINELS as _SENTINELS
 from ._missingness import MIN_CELL, MissingnessReport, _missingness, _suppress
 from ._schema import PSS_SCHEMA, Schema
-from ._validate import _SENTINELS, MAX_ROWS_SHOWN
 
 __all__ = ["QualityReport", "quality_report", "PLAUSIBILITY_RULES"]
 
@@ -261,12 +264,7 @@ def _prepare(data: Any, *, by: str | None, schema: Schema | None, columns: list[
         var = schema.get(col)
         if var is not None and var.kind == "id":
             continue
-        if var is not None:
-            kind = var.kind
-        elif pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
-            kind = "continuous"
-        else:
-            kind = "categorical"
+        kind = column_kind(col, schema, raw)
         prep.columns.append(col)
         prep.kinds[col] = kind
         prep.levels[col] = var.levels if var is not None else None
@@ -475,16 +473,16 @@ def _compare(sums: tuple[np.ndarray, ...], reference: np.ndarray, smd: np.ndarra
         mean, rest_mean = s1 / cnt, rest_s1 / rest_cnt
         var = (s2 - cnt * mean**2) / (cnt - 1)
         rest_var = (rest_s2 - rest_cnt * rest_mean**2) / (rest_cnt - 1)
-        pooled_sd = np.sqrt((var + rest_var) / 2)
-        pooled_sd = np.where(pooled_sd > 0, pooled_sd, np.nan)
-        drift = np.where(smd, (mean - rest_mean) / pooled_sd, mean - rest_mean)
+        pooled = pooled_sd(var, rest_var)
+        drift = np.where(smd, standardized_difference(mean, rest_mean, var, rest_var),
+                         mean - rest_mean)
         se_smd = np.sqrt(1 / cnt + 1 / rest_cnt + drift**2 / (2 * (cnt + rest_cnt)))
         p, q = mean + offset, rest_mean + offset
         se_prop = np.sqrt(np.clip(p * (1 - p), 0, None) / cnt
                           + np.clip(q * (1 - q), 0, None) / rest_cnt)
     enough = (cnt >= min_count) & (rest_cnt >= min_count)
     se = np.where(smd, se_smd, se_prop)
-    return np.where(enough, drift, np.nan), np.where(enough, se, np.nan), pooled_sd
+    return np.where(enough, drift, np.nan), np.where(enough, se, np.nan), pooled
 
 
 def _flagged(drift: Any, se: Any, limit: Any, z: float) -> Any:
@@ -1030,7 +1028,7 @@ def _share(value: Any) -> str:
 def _protect_findings(problems: pd.DataFrame) -> pd.Series:
     """Counts of findings as text, hidden so that the totals by severity (in the
     summary) do not give a small one away."""
-    from ..report._suppress import TOTAL, suppress_small_cells
+    from .._utils.suppress import TOTAL, suppress_small_cells
 
     shown = pd.Series("", index=problems.index, dtype=object)
     for _severity, rows in problems.groupby("severity", sort=False):
@@ -1044,7 +1042,7 @@ def _protect_findings(problems: pd.DataFrame) -> pd.Series:
 
 def _protect_table(table: pd.DataFrame, centres: list[str], min_cell: int) -> pd.DataFrame:
     """The quality table with small counts, their companions and their shares hidden."""
-    from ..report._suppress import TOTAL, suppress_small_cells
+    from .._utils.suppress import TOTAL, suppress_small_cells
 
     out = table.copy()
     sizes = table.drop_duplicates("center").set_index("center")["n"].reindex(centres)

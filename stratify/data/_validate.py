@@ -2,119 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from .._utils.rows import row_ids
+from .._utils.validation import Problem, SchemaError, check_numeric_values
 from ._schema import PSS_SCHEMA, Schema, Variable
 
 __all__ = ["SchemaError", "Problem", "validate"]
-
-MAX_ROWS_SHOWN = 5
-_SENTINELS = {-99.0, -9.0, -1.0, 99.0, 999.0, 9999.0, 888.0, 777.0}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One violated rule.
-
-    Attributes
-    ----------
-    column : str
-        The column (``"patient_id"`` for identifier problems, ``"<columns>"``
-        for problems with the set of columns).
-    rule : str
-        The rule that was violated, in words.
-    rows : tuple of str
-        Up to 5 offending patient ids (or row numbers when ids are missing).
-    n_rows : int
-        How many rows violate the rule in all.
-    """
-
-    column: str
-    rule: str
-    rows: tuple[str, ...] = ()
-    n_rows: int = 0
-
-    def __str__(self) -> str:
-        text = f"column {self.column!r}: {self.rule}"
-        if self.n_rows:
-            shown = ", ".join(self.rows)
-            more = f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
-            text += f" ({self.n_rows} row{'s' if self.n_rows > 1 else ''}: {shown}{more})"
-        return text
-
-
-class SchemaError(ValueError):
-    """Raised when data break the schema; lists every problem found.
-
-    The message names the column, up to five offending patient ids and the
-    rule; it never contains the offending values themselves.
-
-    Attributes
-    ----------
-    problems : list of Problem
-    source : str or None
-        The file or centre the data came from, when known.
-    """
-
-    def __init__(self, problems: Sequence[Problem], source: str | None = None):
-        self.problems = list(problems)
-        self.source = source
-        where = f" in {source}" if source else ""
-        lines = [f"{len(self.problems)} problem(s) with the data{where}:"]
-        lines += [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
-
-    def __reduce__(self):
-        return (type(self), (self.problems, self.source))
-
-
-def _row_ids(index: pd.Index, mask: np.ndarray) -> tuple[tuple[str, ...], int]:
-    hits = np.flatnonzero(mask)
-    return tuple(str(index[i]) for i in hits[:MAX_ROWS_SHOWN]), int(hits.size)
-
-
-def _check_numeric(values: pd.Series, var: Variable, problems: list[Problem]) -> pd.Series:
-    index = values.index
-    if pd.api.types.is_bool_dtype(values):
-        values = values.astype(float)
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        stripped = values.astype("string").str.strip()
-        blank = stripped.isna() | (stripped == "")
-        numeric = pd.to_numeric(stripped.where(~blank), errors="coerce")
-        bad = (~blank & numeric.isna()).to_numpy()
-        if bad.any():
-            rows, n = _row_ids(index, bad)
-            problems.append(Problem(var.name, "text where a number is expected", rows, n))
-        values = numeric
-    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    inf = np.isinf(arr)
-    if inf.any():
-        rows, n = _row_ids(index, inf)
-        problems.append(Problem(var.name, "infinite values are not allowed", rows, n))
-    finite = np.isfinite(arr)
-    if var.kind in ("continuous", "time"):
-        lo, hi = var.range if var.range is not None else (None, None)
-        if var.kind == "time":
-            lo = 0.0 if lo is None else max(lo, 0.0)
-        bad = np.zeros(arr.shape, bool)
-        if lo is not None:
-            bad |= finite & (arr < lo)
-        if hi is not None:
-            bad |= finite & (arr > hi)
-    else:
-        levels = np.asarray(var.levels, dtype=float)
-        bad = finite & ~np.isin(arr, levels)
-    if bad.any():
-        rows, n = _row_ids(index, bad)
-        rule = f"values must be {var.rule()}"
-        if set(np.unique(arr[bad])) <= _SENTINELS:
-            rule += " (these look like missing-value sentinels: map them to missing)"
-        problems.append(Problem(var.name, rule, rows, n))
-    return pd.Series(arr, index=index, name=var.name)
 
 
 def _check_categorical(values: pd.Series, var: Variable, problems: list[Problem]) -> pd.Series:
@@ -126,7 +23,7 @@ def _check_categorical(values: pd.Series, var: Variable, problems: list[Problem]
         allowed = {str(level) for level in var.levels}
         bad = present & ~out.astype(str).isin(allowed).to_numpy()
         if bad.any():
-            rows, n = _row_ids(values.index, bad)
+            rows, n = row_ids(values.index, bad)
             problems.append(Problem(var.name, f"values must be {var.rule()}", rows, n))
     return out.rename(var.name)
 
@@ -214,12 +111,12 @@ def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | Non
     ids = frame.index
     missing_id = pd.isna(ids) | (ids.astype(str).str.strip() == "")
     if missing_id.any():
-        rows, n = _row_ids(positions, np.asarray(missing_id))
+        rows, n = row_ids(positions, np.asarray(missing_id))
         problems.append(Problem("patient_id", "must not be missing", rows, n))
     id_str = pd.Index(ids.astype(str).str.strip(), name="patient_id")
     dup = id_str.duplicated(keep=False) & ~np.asarray(missing_id)
     if check_duplicates and dup.any():
-        rows, n = _row_ids(id_str, dup)
+        rows, n = row_ids(id_str, dup)
         problems.append(Problem("patient_id", "must be unique (duplicated patients)", rows, n))
     frame = frame.set_axis(id_str, axis=0)
 
@@ -241,7 +138,7 @@ def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | Non
             problems.append(Problem(name, "is an identifier and must be the index"))
             continue
         if var.is_numeric:
-            out[name] = _check_numeric(frame[col], var, problems)
+            out[name] = check_numeric_values(frame[col], var, problems)
         else:
             out[name] = _check_categorical(frame[col], var, problems)
 

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import parallel
+from .._utils.stats import standardized_difference
 
 __all__ = ["explain_clusters", "agreement_with_profile", "standardized_mean_differences"]
 
@@ -137,9 +138,8 @@ def standardized_mean_differences(X: Any, labels: Any) -> pd.DataFrame:
     out = {}
     for group in sorted(pd.unique(labels).tolist(), key=str):
         inside, rest = frame[labels == group], frame[labels != group]
-        n1, n0 = inside.count(), rest.count()
-        pooled = np.sqrt(((n1 - 1) * inside.var() + (n0 - 1) * rest.var()) / (n1 + n0 - 2))
-        out[group] = (inside.mean() - rest.mean()) / pooled.replace(0, np.nan)
+        out[group] = standardized_difference(inside.mean(), rest.mean(), inside.var(),
+                                             rest.var(), inside.count(), rest.count())
     return pd.DataFrame(out)
 
 

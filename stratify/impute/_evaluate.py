@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..data._schema import PSS_SCHEMA, Schema
-from ..preprocess._checks import as_float_array, check_numeric_columns
+from .._utils.checks import as_float_array, check_numeric_columns
+from ..data import PSS_SCHEMA, Schema
 from ._imputer import column_kinds
 
 __all__ = ["evaluate_imputation", "mask_values", "MECHANISMS"]

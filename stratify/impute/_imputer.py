@@ -14,8 +14,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ..data._schema import PSS_SCHEMA, Schema
-from ..preprocess._checks import check_no_empty_columns, check_numeric_columns
+from .._utils.checks import check_no_empty_columns, check_numeric_columns
+from .._utils.kinds import column_kind
+from ..data import PSS_SCHEMA, Schema
 
 __all__ = ["SchemaImputer", "make_imputer", "column_kinds", "KINDS"]
 
@@ -35,12 +36,8 @@ def column_kinds(columns, schema: Schema | None = None) -> list[str]:
     ['continuous', 'binary', 'ordinal', 'continuous', 'continuous']
     """
     schema = PSS_SCHEMA if schema is None else schema
-    kinds = []
-    for col in columns:
-        var = schema.get(str(col))
-        kind = "continuous" if var is None or var.kind in ("time", "id") else var.kind
-        kinds.append(kind)
-    return kinds
+    return [column_kind(col, schema, rename={"time": "continuous", "id": "continuous"})
+            for col in columns]
 
 
 def _numeric_levels(levels) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..data._schema import Schema
+from ..data import Schema
 from ..parallel import run, spawn_seeds
 from ._imputer import SchemaImputer
 

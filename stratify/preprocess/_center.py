@@ -11,13 +11,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._checks import (
-    MAX_SHOWN,
-    as_float_array,
-    check_no_empty_columns,
-    check_numeric_columns,
-    describe_rows,
-)
+from .._utils.checks import as_float_array, check_no_empty_columns, check_numeric_columns
+from .._utils.rows import MAX_SHOWN, describe_rows
 
 __all__ = ["CenterCorrector"]
 

@@ -12,9 +12,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ..data._schema import Schema
-from ..data._validate import Problem, SchemaError
-from ._checks import describe_rows
+from .._utils.rows import describe_rows
+from .._utils.validation import Problem, SchemaError
+from ..data import Schema
 
 __all__ = ["make_preprocessor", "SKEWED_LABS"]
 

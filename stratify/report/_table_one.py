@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._utils.kinds import column_kind
+from .._utils.stats import standardized_difference
 from ..data import PSS_SCHEMA, Schema
 from ._suppress import TOTAL, suppress_small_cells
 
@@ -71,13 +73,13 @@ def _suppressed_levels(table: pd.DataFrame, kind: str, hidden_sizes: pd.Series,
 def _smd_continuous(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 2 or len(b) < 2:
         return np.nan
-    pooled = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2)
-    return float(abs(np.mean(a) - np.mean(b)) / pooled) if pooled > 0 else 0.0
+    smd = standardized_difference(np.mean(a), np.mean(b), np.var(a, ddof=1), np.var(b, ddof=1))
+    return float(abs(smd)) if np.isfinite(smd) else 0.0
 
 
 def _smd_proportion(p: float, q: float) -> float:
-    pooled = np.sqrt((p * (1 - p) + q * (1 - q)) / 2)
-    return float(abs(p - q) / pooled) if pooled > 0 else 0.0
+    smd = standardized_difference(p, q, p * (1 - p), q * (1 - q))
+    return float(abs(smd)) if np.isfinite(smd) else 0.0
 
 
 def _max_pairwise(values: list, func) -> float:
@@ -87,17 +89,9 @@ def _max_pairwise(values: list, func) -> float:
 
 
 def _kind(col: str, series: pd.Series, schema: Schema) -> str:
-    var = schema.get(col)
-    if var is not None and var.kind not in ("id", "time", "event"):
-        return var.kind
-    if var is not None and var.kind == "event":
-        return "categorical"
-    if not pd.api.types.is_numeric_dtype(series):
-        return "categorical"
-    observed = series.dropna().unique()
-    if set(observed) <= {0, 1}:
-        return "binary"
-    return "continuous"
+    """The schema's kind (an event counts as categorical), else from the values."""
+    return column_kind(col, schema, series, binary=True,
+                       rename={"id": None, "time": None, "event": "categorical"})
 
 
 def table_one(

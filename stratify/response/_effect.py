@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._validate import MAX_ROWS_SHOWN, _row_ids
+from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
+from .._utils.rows import row_ids as _row_ids
 
 __all__ = ["effect_by_subgroup"]
 

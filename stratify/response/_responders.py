@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..scores import ESSDAI_WEIGHTS, ESSPRI_COLUMNS, essdai, esspri, star
-from ..scores._checks import aligned_visits, fell_by, numeric_columns, to_boolean
+from ..scores import (
+    ESSDAI_WEIGHTS,
+    ESSPRI_COLUMNS,
+    aligned_visits,
+    essdai,
+    esspri,
+    fell_by,
+    numeric_columns,
+    star,
+    to_boolean,
+)
 
 __all__ = ["RULES", "responders"]
 

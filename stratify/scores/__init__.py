@@ -18,6 +18,10 @@ see each function for how they are handled.
   :data:`FRAGKIOUDAKI_FACTORS`, :data:`NOCTURNE_FACTORS`: the items behind the scores.
 """
 
+from ._checks import aligned_visits as aligned_visits
+from ._checks import fell_by as fell_by
+from ._checks import numeric_columns as numeric_columns
+from ._checks import to_boolean as to_boolean
 from ._criteria import ACR_EULAR_2016_EXCLUSIONS, acr_eular_2016
 from ._essdai import (
     CLINESSDAI_WEIGHTS,
@@ -30,6 +34,10 @@ from ._essdai import (
 from ._esspri import ESSPRI_COLUMNS, esspri
 from ._lymphoma import FRAGKIOUDAKI_FACTORS, NOCTURNE_FACTORS, lymphoma_risk_score
 from ._star import STAR_POINTS, star
+
+# aligned_visits, fell_by, numeric_columns and to_boolean (visit checks and the
+# three-valued logic of the scores) are shared with stratify.response, the layer
+# above; they are not part of the public API and not in __all__.
 
 __all__ = [
     "ACR_EULAR_2016_EXCLUSIONS",

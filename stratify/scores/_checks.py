@@ -15,18 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..data import PSS_SCHEMA, Problem, SchemaError
-from ..data._validate import MAX_ROWS_SHOWN, _check_numeric
+from .._utils.rows import list_ids
+from .._utils.validation import Problem, SchemaError, check_numeric_values
+from ..data import PSS_SCHEMA
 
 # Thresholds such as "falls by >= 15 %" are compared with this slack so that
 # floating-point noise (ESSPRI is a mean of thirds) never flips a decision.
 TOLERANCE = 1e-9
-
-
-def _quote_ids(ids: Sequence[object]) -> str:
-    shown = ", ".join(str(i) for i in ids[:MAX_ROWS_SHOWN])
-    more = f" and {len(ids) - MAX_ROWS_SHOWN} more" if len(ids) > MAX_ROWS_SHOWN else ""
-    return shown + more
 
 
 def check_frame(df: object, *, who: str, name: str = "df") -> pd.DataFrame:
@@ -65,7 +60,7 @@ def numeric_columns(df: pd.DataFrame, required: Iterable[str],
     for col in columns:
         if col in dupes:
             continue
-        out[col] = _check_numeric(df[col], PSS_SCHEMA[col], problems)
+        out[col] = check_numeric_values(df[col], PSS_SCHEMA[col], problems)
     if problems:
         raise SchemaError(problems, source)
     return pd.DataFrame(out, index=df.index, columns=[c for c in columns if c not in dupes])
@@ -99,7 +94,7 @@ def aligned_visits(baseline: pd.DataFrame, followup: pd.DataFrame, *,
         if len(dupes):
             raise ValueError(
                 f"The {name!r} parameter of {who} must have one row per patient. "
-                f"Got duplicated patient ids {_quote_ids(list(dupes))} instead."
+                f"Got duplicated patient ids {list_ids(list(dupes))} instead."
             )
         frames.append(frame)
     base, follow = frames
@@ -108,9 +103,9 @@ def aligned_visits(baseline: pd.DataFrame, followup: pd.DataFrame, *,
     if len(only_base) or len(only_follow):
         parts = []
         if len(only_base):
-            parts.append(f"only at baseline: {_quote_ids(list(only_base))}")
+            parts.append(f"only at baseline: {list_ids(list(only_base))}")
         if len(only_follow):
-            parts.append(f"only at follow-up: {_quote_ids(list(only_follow))}")
+            parts.append(f"only at follow-up: {list_ids(list(only_follow))}")
         raise ValueError(
             f"The baseline and followup parameters of {who} must hold the same patients. "
             f"Got patients {'; '.join(parts)} instead."

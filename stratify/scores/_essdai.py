@@ -8,7 +8,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ..data._validate import _row_ids
+from .._utils.rows import row_ids as _row_ids
 from ._checks import numeric_columns
 
 __all__ = [

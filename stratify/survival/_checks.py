@@ -12,23 +12,10 @@ import numpy as np
 import pandas as pd
 
 from .._frames import feature_names
+from .._utils.rows import MAX_SHOWN, describe_rows, row_index
 
-MAX_SHOWN = 5
-
-
-def describe_rows(index: pd.Index, mask: np.ndarray) -> str:
-    """``"3 rows: p1, p7, p9"`` for the rows where ``mask`` is true (at most 5 ids)."""
-    hits = np.flatnonzero(mask)
-    shown = ", ".join(str(index[i]) for i in hits[:MAX_SHOWN])
-    more = f" and {hits.size - MAX_SHOWN} more" if hits.size > MAX_SHOWN else ""
-    return f"{hits.size} row{'s' if hits.size != 1 else ''}: {shown}{more}"
-
-
-def row_index(values: Any) -> pd.Index:
-    """Patient ids of a pandas object, else row positions."""
-    if isinstance(values, (pd.DataFrame, pd.Series)):
-        return values.index
-    return pd.RangeIndex(len(values))
+__all__ = ["MAX_SHOWN", "describe_rows", "row_index", "check_features", "check_score",
+           "check_groups"]
 
 
 def check_features(X: Any, caller: str) -> tuple[list[str], np.ndarray]:

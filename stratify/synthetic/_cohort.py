@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._cohort import Cohort
-from ..data._schema import PSS_SCHEMA
+from ..data import PSS_SCHEMA, Cohort
 from . import _missing, _molecular, _outcomes, _symptoms
 from ._molecular import GENES, IFN_SCORE_GENES, SUBGROUPS
 from ._symptoms import SYMPTOM_COLUMNS, SYMPTOM_SUBGROUPS

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._cohort import Cohort
-from ..data._schema import Variable
+from ..data import Cohort, Variable
 
 __all__ = ["make_center_exports"]
 

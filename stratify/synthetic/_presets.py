@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._csv import to_csv
-from ..data._cohort import Cohort, write_csv
-from ..data._schema import PSS_SCHEMA
+from ..data import PSS_SCHEMA, Cohort, write_csv
 from ._cohort import make_pss_cohort
 from ._exports import make_center_exports
 

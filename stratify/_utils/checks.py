@@ -1,4 +1,4 @@
-"""Input checks shared by the preprocessing and imputation estimators.
+"""Input checks of numeric feature frames shared by the estimators.
 
 Every check runs before any work and raises ``ValueError`` naming the column,
 up to five patient ids and the rule; patient-level values never appear in a
@@ -12,21 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-MAX_SHOWN = 5
+from .rows import quote_names
 
 
-def describe_rows(index: pd.Index, mask: np.ndarray) -> str:
-    """``"3 rows: p1, p7, p9"`` for the rows where ``mask`` is true (at most 5 ids)."""
-    hits = np.flatnonzero(mask)
-    shown = ", ".join(str(index[i]) for i in hits[:MAX_SHOWN])
-    more = f" and {hits.size - MAX_SHOWN} more" if hits.size > MAX_SHOWN else ""
-    return f"{hits.size} row{'s' if hits.size != 1 else ''}: {shown}{more}"
-
-
-def _quote(names: Sequence[object]) -> str:
-    names = list(names)
-    shown = ", ".join(repr(str(n)) for n in names[:MAX_SHOWN])
-    return shown + (f" and {len(names) - MAX_SHOWN} more" if len(names) > MAX_SHOWN else "")
+def is_numeric(values: pd.Series) -> bool:
+    """Whether a column holds numbers (booleans and nullable numeric dtypes count)."""
+    return bool(pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values))
 
 
 def check_numeric_columns(X: pd.DataFrame, columns: Sequence[object], *, who: str) -> None:
@@ -38,15 +29,14 @@ def check_numeric_columns(X: pd.DataFrame, columns: Sequence[object], *, who: st
     duplicated = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
     if duplicated:
         raise ValueError(
-            f"{who}: column name(s) {_quote(duplicated)} appear more than once; each "
+            f"{who}: column name(s) {quote_names(duplicated)} appear more than once; each "
             "feature must be one column (drop the repeats, e.g. X.loc[:, "
             "~X.columns.duplicated()])."
         )
-    bad = [c for c in columns
-           if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    bad = [c for c in columns if not is_numeric(X[c])]
     if bad:
         raise ValueError(
-            f"{who} needs numeric features; column(s) {_quote(bad)} hold text or mixed "
+            f"{who} needs numeric features; column(s) {quote_names(bad)} hold text or mixed "
             "values. Encode them first (e.g. stratify.preprocess.make_preprocessor) or "
             "leave them out."
         )
@@ -62,6 +52,6 @@ def check_no_empty_columns(values: np.ndarray, names: Sequence[object], *, who: 
     empty = [names[int(j)] for j in np.flatnonzero(np.isnan(values).all(axis=0))]
     if empty:
         raise ValueError(
-            f"{who}: column(s) {_quote(empty)} have no observed value, so nothing can be "
+            f"{who}: column(s) {quote_names(empty)} have no observed value, so nothing can be "
             "learned about them; drop them before fitting."
         )
