@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._utils.suppress import small_count_texts as _suppress
+from .._utils.suppress import MIN_CELL
+from ._prepare import _prepare, _Prepared
 from ._schema import Schema
 
 __all__ = ["MCARTest", "MissingnessReport", "little_mcar_test", "missingness_report"]
-
-MIN_CELL = 5
 
 MIN_ROWS_PER_PATTERN = 2
 """Little's test is not computed when the rows average fewer than this per
@@ -372,28 +370,13 @@ class MissingnessReport:
         return "\n".join(lines)
 
     def to_html(self) -> str:
-        """An HTML fragment: patterns, pairs missing together, MCAR test, predictors."""
-        from ..report._html import _table_html
+        """An HTML fragment: patterns, pairs missing together, MCAR test, predictors.
 
-        patterns = self.patterns.copy()
-        patterns["n"] = _suppress(patterns["n"])
-        patterns["missing_variables"] = patterns["missing_variables"].map(_shorten)
-        parts = [f"<p>{html.escape(str(self.mcar))}</p>",
-                 "<h4>Most frequent missing-data patterns</h4>", _table_html(patterns)]
-        if len(self.together):
-            parts += ["<h4>Variables missing together</h4>", _table_html(self.together)]
-        if len(self.predictors):
-            parts += ["<h4>Is missingness predictable from observed data?</h4>",
-                      '<p class="note">Cross-validated AUC of a logistic model of each '
-                      "variable's missingness on the other variables and the centre; "
-                      "near 0.5: unrelated to observed data.</p>",
-                      _table_html(self.predictors)]
-        return "".join(parts)
+        Rendered by :func:`stratify.report.missingness_html`.
+        """
+        from ..report import missingness_html  # the report layer renders (see .importlinter)
 
-
-def _shorten(text: str, most: int = 8) -> str:
-    names = text.split(", ")
-    return text if len(names) <= most else ", ".join(names[:most]) + f", ... (+{len(names) - most})"
+        return missingness_html(self)
 
 
 def _patterns_table(missing: pd.DataFrame, max_patterns: int) -> pd.DataFrame:
@@ -591,10 +574,18 @@ def missingness_report(
     """
     from threadpoolctl import threadpool_limits
 
-    from ._quality import _prepare
-
     prep = _prepare(data, by=by, schema=schema, columns=columns, case_mix=None)
     with threadpool_limits(limits=1):
-            return prep.missingness(max_patterns=max_patterns, min_missing=min_missing,
-                                max_rows=max_rows, n_splits=n_splits, top=top,
-                                random_state=random_state)
+        return _from_prepared(prep, max_patterns=max_patterns, min_missing=min_missing,
+                              max_rows=max_rows, n_splits=n_splits, top=top,
+                              random_state=random_state)
+
+
+def _from_prepared(prep: _Prepared, **kwargs: Any) -> MissingnessReport:
+    """The missingness report of data parsed by :func:`_prepare` (the quality report's too)."""
+    numeric = [c for c in prep.columns if c in prep.numbers]
+    values = pd.DataFrame({c: prep.finite(c) for c in numeric})
+    missing = pd.DataFrame({c: ~prep.observed[c] for c in prep.columns})
+    continuous = [c for c in numeric if prep.kinds[c] == "continuous"]
+    centre = pd.Series(prep.centre) if len(prep.centres) > 1 else None
+    return _missingness(values, missing, continuous, centre, **kwargs)

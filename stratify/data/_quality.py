@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -11,19 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._utils.kinds import column_kind
 from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from .._utils.stats import pooled_sd, standardized_difference
+from .._utils.suppress import small_count_texts as _suppress
 from .._utils.validation import SENTINELS as _SENTINELS
-from ._missingness import MIN_CELL, MissingnessReport, _missingness, _suppress
-from ._schema import PSS_SCHEMA, Schema
+from ._missingness import MIN_CELL, MissingnessReport, _from_prepared
+from ._prepare import ID, _prepare, _Prepared
+from ._schema import Schema
 
 __all__ = ["QualityReport", "quality_report", "PLAUSIBILITY_RULES"]
 
-_NUMERIC = ("continuous", "binary", "ordinal", "time", "event")
 _SMD_KINDS = ("continuous", "ordinal", "time")
 _MAX_LEVELS = 20
-_ID = "patient_id"
 
 
 @dataclass(frozen=True)
@@ -128,172 +126,6 @@ def _rules_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# ----------------------------------------------------------------------------- preparation
-@dataclass
-class _Prepared:
-    """The data as arrays: ids, centres, numeric values, labels and masks."""
-
-    ids: np.ndarray
-    missing_id: np.ndarray
-    centre: np.ndarray
-    centres: list[str]
-    columns: list[str]
-    kinds: dict[str, str]
-    numbers: dict[str, np.ndarray]
-    labels: dict[str, np.ndarray]
-    observed: dict[str, np.ndarray]
-    text: dict[str, np.ndarray]
-    levels: dict[str, tuple | None]
-    ranges: dict[str, tuple | None]
-    invalid: dict[str, np.ndarray]
-    strata: np.ndarray | None
-    case_mix: list[str]
-    notes: list[str]
-    by: str | None
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-    def finite(self, col: str) -> np.ndarray:
-        values = self.numbers[col]
-        return np.where(np.isfinite(values), values, np.nan)
-
-    def missingness(self, **kwargs: Any) -> MissingnessReport:
-        numeric = [c for c in self.columns if c in self.numbers]
-        values = pd.DataFrame({c: self.finite(c) for c in numeric})
-        missing = pd.DataFrame({c: ~self.observed[c] for c in self.columns})
-        continuous = [c for c in numeric if self.kinds[c] == "continuous"]
-        centre = pd.Series(self.centre) if len(self.centres) > 1 else None
-        return _missingness(values, missing, continuous, centre, **kwargs)
-
-
-def _as_frame(data: Any) -> tuple[pd.DataFrame, Schema | None]:
-    from ._cohort import Cohort
-
-    if isinstance(data, Cohort):
-        return data.data, data.schema
-    if isinstance(data, pd.DataFrame):
-        return data, None
-    raise TypeError("The 'cohort' parameter of quality_report must be a Cohort or a pandas "
-                    f"DataFrame. Got {type(data).__name__} instead.")
-
-
-def _ids(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    if _ID in frame.columns:
-        raw = frame[_ID]
-        frame = frame.drop(columns=_ID)
-    else:
-        raw = pd.Series(frame.index, index=frame.index)
-    missing = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
-    ids = np.array([f"(row {i + 1})" if m else str(v).strip()
-                    for i, (v, m) in enumerate(zip(raw, missing))], dtype=object)
-    return frame.reset_index(drop=True), ids, missing
-
-
-def _strata(case_mix: Any, frame: pd.DataFrame, ids: np.ndarray) -> tuple[np.ndarray | None,
-                                                                         list[str]]:
-    if case_mix is None:
-        return None, []
-    if isinstance(case_mix, str):
-        case_mix = [case_mix]
-    if isinstance(case_mix, (pd.Series, pd.DataFrame)):
-        table = case_mix.to_frame() if isinstance(case_mix, pd.Series) else case_mix
-        table = table.set_axis(table.index.astype(str))
-        absent = [i for i in ids if i not in table.index]
-        if absent:
-            shown = ", ".join(absent[:MAX_ROWS_SHOWN])
-            raise ValueError(
-                "The 'case_mix' parameter of quality_report must be column names of the data "
-                "or a Series/DataFrame indexed by patient_id covering every patient. Got one "
-                f"that lacks {len(absent)} patient(s) ({shown}) instead.")
-        table = table.loc[list(ids)].reset_index(drop=True)
-    else:
-        names = [str(c) for c in case_mix]
-        absent = [c for c in names if c not in frame.columns]
-        if absent:
-            raise ValueError("The 'case_mix' parameter of quality_report must name columns of "
-                             f"the data. Got {absent} instead.")
-        table = frame[names]
-    coded = {}
-    for col in table.columns:
-        values = table[col]
-        numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.notna().sum() == values.notna().sum() and numeric.nunique() > 10:
-            # continuous case-mix variables are compared within quartiles
-            values = pd.qcut(numeric, 4, duplicates="drop").astype(str)
-        coded[col] = values.astype(str).where(values.notna(), "(missing)")
-    strata = pd.DataFrame(coded).groupby(list(coded), sort=True).ngroup().to_numpy()
-    return strata, [str(c) for c in table.columns]
-
-
-def _prepare(data: Any, *, by: str | None, schema: Schema | None, columns: list[str] | None,
-             case_mix: Any) -> _Prepared:
-    frame, own_schema = _as_frame(data)
-    schema = schema or own_schema or PSS_SCHEMA
-    frame, ids, missing_id = _ids(frame)
-    notes: list[str] = []
-    if by is not None and by not in frame.columns:
-        notes.append(f"no {by!r} column: the cohort is treated as one centre, so there is "
-                     "no drift between centres")
-        by = None
-    if by is None:
-        centre = np.full(len(frame), "all", dtype=object)
-    else:
-        raw = frame[by]
-        centre = np.where(raw.isna(), "(missing)", raw.astype(str)).astype(object)
-        if raw.isna().any():
-            notes.append(f"{int(raw.isna().sum())} patients without a centre are grouped "
-                         "as '(missing)'")
-    if columns is None:
-        columns = [str(c) for c in frame.columns if c != by]
-    else:
-        # the centre and the id are analysed as such, never as variables
-        columns = [str(c) for c in columns if str(c) not in (by, _ID)]
-        absent = [c for c in columns if c not in frame.columns]
-        if absent:
-            raise ValueError("The 'columns' parameter of quality_report must name columns of "
-                             f"the data. Got {absent} instead.")
-    strata, case_names = _strata(case_mix, frame, ids)
-    prep = _Prepared(ids=ids, missing_id=missing_id, centre=centre,
-                     centres=sorted(set(centre), key=str), columns=[], kinds={}, numbers={},
-                     labels={}, observed={}, text={}, levels={}, ranges={}, invalid={},
-                     strata=strata, case_mix=case_names, notes=notes, by=by)
-    for col in columns:
-        raw = frame[col]
-        var = schema.get(col)
-        if var is not None and var.kind == "id":
-            continue
-        kind = column_kind(col, schema, raw)
-        prep.columns.append(col)
-        prep.kinds[col] = kind
-        prep.levels[col] = var.levels if var is not None else None
-        prep.ranges[col] = var.range if var is not None else None
-        if kind in _NUMERIC:
-            if pd.api.types.is_bool_dtype(raw):
-                raw = raw.astype(float)
-            if raw.dtype == object or pd.api.types.is_string_dtype(raw):
-                stripped = raw.astype("string").str.strip()
-                blank = (stripped.isna() | (stripped == "")).to_numpy()
-                numbers = pd.to_numeric(stripped.where(~blank), errors="coerce")
-                values = numbers.to_numpy(dtype=float, na_value=np.nan)
-                prep.text[col] = ~blank & np.isnan(values)
-                prep.observed[col] = ~blank
-            else:
-                values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
-                prep.observed[col] = raw.notna().to_numpy()
-                prep.text[col] = np.zeros(len(raw), bool)
-            prep.numbers[col] = values
-        else:
-            labels = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
-            observed = (labels.notna() & (labels != "")).to_numpy()
-            prep.labels[col] = np.asarray(np.where(observed, labels.astype(str), None),
-                                          dtype=object)
-            prep.observed[col] = observed
-    return prep
-
-
 # ----------------------------------------------------------------------------- plausibility
 class _Findings:
     """Plausibility findings, per centre, with up to 5 patient ids each."""
@@ -374,9 +206,9 @@ def _cross_checks(prep: _Prepared, findings: _Findings) -> list[str]:
 
 def _duplicate_checks(prep: _Prepared, findings: _Findings) -> None:
     missing_id = prep.missing_id
-    findings.add(_ID, "missing_id", "impossible", missing_id)
+    findings.add(ID, "missing_id", "impossible", missing_id)
     ids = pd.Series(prep.ids)
-    findings.add(_ID, "duplicate_id", "impossible", (ids.duplicated(keep=False)
+    findings.add(ID, "duplicate_id", "impossible", (ids.duplicated(keep=False)
                                                       & ~missing_id).to_numpy())
     if not prep.columns:
         return
@@ -392,7 +224,7 @@ def _duplicate_checks(prep: _Prepared, findings: _Findings) -> None:
     distinct = pd.Series(prep.ids[candidates]).groupby(keys).transform("nunique").to_numpy()
     mask = np.zeros(prep.n, bool)
     mask[np.flatnonzero(candidates)[distinct >= 2]] = True
-    findings.add(_ID, "duplicate_record", "review", mask)
+    findings.add(ID, "duplicate_record", "review", mask)
 
 
 # ----------------------------------------------------------------------------- drift
@@ -672,7 +504,7 @@ class QualityReport:
 
     def summary(self) -> str:
         """The report in a few lines of text."""
-        t = self.table[self.table["variable"] != _ID]
+        t = self.table[self.table["variable"] != ID]
         lines = [f"Data quality: {self.n_patients} patients, {len(self.centres)} centre(s), "
                  f"{t['variable'].nunique()} variables."]
         lines += [f"Note: {note}." for note in self.notes]
@@ -711,46 +543,12 @@ class QualityReport:
         """An HTML fragment (no ``<html>``/``<body>``): summary, flags, figures, missingness.
 
         Figures are embedded as base64 PNG; counts from 1 to 4 are shown as
-        ``<5`` and no patient identifier is written.
+        ``<5`` and no patient identifier is written. Rendered by
+        :func:`stratify.report.quality_html`.
         """
-        from .. import plot
-        from ..report._html import _figure_html, _table_html
+        from ..report import quality_html  # the report layer renders (declared in .importlinter)
 
-        summary = "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
-        flags = self.flags()
-        body = [f'<div class="stratify-quality">{summary}', "<h3>Flags</h3>"]
-        if len(flags):
-            shown = flags[["center", "variable", "n", "n_observed", "completeness",
-                           "n_implausible", "drift", "drift_adjusted", "reason"]].copy()
-            raw = self.table.set_index(["center", "variable"])
-            keys = pd.MultiIndex.from_frame(shown[["center", "variable"]])
-            for col in ("n", "n_observed", "n_implausible"):
-                counts = raw[col].reindex(keys).to_numpy()
-                marks = np.where((counts > 0) & (counts < MIN_CELL), f"<{MIN_CELL}", "(s)")
-                shown[col] = shown[col].astype(object).where(shown[col].notna(), marks)
-            if not self.case_mix:
-                shown = shown.drop(columns="drift_adjusted")
-            body.append(_table_html(shown.head(200), float_format="{:.2f}"))
-            if len(flags) > 200:
-                body.append(f'<p class="note">First 200 of {len(flags)} flagged rows.</p>')
-        else:
-            body.append("<p>No flag.</p>")
-        if len(self.problems):
-            problems = (self.problems.groupby(["center", "variable", "rule", "severity"],
-                                              sort=False)["n"].sum().reset_index())
-            problems["n"] = _protect_findings(problems)
-            body += ["<h3>Plausibility findings</h3>", _table_html(problems)]
-        n_centres, n_vars = len(self.centres), self.table["variable"].nunique()
-        body.append("<h3>Completeness</h3>")
-        body.append(_figure_html(lambda ax: plot.completeness_heatmap(self, ax=ax),
-                                 "completeness by centre and variable",
-                                 (min(max(6.0, 0.22 * n_vars + 2), 24.0),
-                                  max(3.0, 0.35 * n_centres + 2.2))))
-        if len(self.centres) > 1 and self.table["drift"].notna().any():
-            body.append("<h3>Drift between centres</h3>")
-            body.append(_figure_html(lambda ax: plot.drift(self, ax=ax), "drift", (7.0, 5.5)))
-        body += ["<h3>Missing data</h3>", self.missingness.to_html(), "</div>"]
-        return "".join(body)
+        return quality_html(self)
 
 
 def quality_report(
@@ -948,7 +746,7 @@ def _quality_report(cohort: Any, by: str | None, *, drift_threshold: float,
     rules = _rules_frame()
     rules["checked"] = [r not in {p.name for p in PLAUSIBILITY_RULES} or r in checked
                         for r in rules["rule"]]
-    missingness = prep.missingness(max_patterns=max_patterns, min_missing=min_missing,
+    missingness = _from_prepared(prep, max_patterns=max_patterns, min_missing=min_missing,
                                    max_rows=max_rows, n_splits=3, top=3,
                                    random_state=random_state)
     return QualityReport(table=table, problems=findings.frame(), missingness=missingness,
@@ -990,8 +788,8 @@ def _table(prep: _Prepared, findings: _Findings, units: _Units, drift: _Drift, *
     for ci, centre in enumerate(prep.centres):
         mask = prep.centre == centre
         n = int(mask.sum())
-        rows.append(_row(centre, _ID, "id", n, int((~prep.missing_id & mask).sum()),
-                         int((findings.flagged.get(_ID, no_flag) & mask).sum())))
+        rows.append(_row(centre, ID, "id", n, int((~prep.missing_id & mask).sum()),
+                         int((findings.flagged.get(ID, no_flag) & mask).sum())))
         for col in prep.columns:
             n_obs = int((prep.observed[col] & mask).sum())
             row = _row(centre, col, prep.kinds[col], n, n_obs,
@@ -1023,21 +821,6 @@ def _table(prep: _Prepared, findings: _Findings, units: _Units, drift: _Drift, *
 
 def _share(value: Any) -> str:
     return "(hidden: small count)" if pd.isna(value) else f"{value:.0%}"
-
-
-def _protect_findings(problems: pd.DataFrame) -> pd.Series:
-    """Counts of findings as text, hidden so that the totals by severity (in the
-    summary) do not give a small one away."""
-    from .._utils.suppress import TOTAL, suppress_small_cells
-
-    shown = pd.Series("", index=problems.index, dtype=object)
-    for _severity, rows in problems.groupby("severity", sort=False):
-        counts = suppress_small_cells(rows["n"].astype("int64").reset_index(drop=True),
-                                      MIN_CELL).drop(TOTAL)
-        marks = [_suppress(pd.Series([n]))[0] if pd.notna(c) or 0 < n < MIN_CELL else "(s)"
-                 for n, c in zip(rows["n"], counts, strict=True)]
-        shown[rows.index] = marks
-    return shown
 
 
 def _protect_table(table: pd.DataFrame, centres: list[str], min_cell: int) -> pd.DataFrame:

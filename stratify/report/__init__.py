@@ -6,10 +6,20 @@
   would let a reader recompute them from the totals shown.
 - :func:`suppress_small`: hide counts below ``min_cell`` (no totals involved).
 - :func:`write_report`: one self-contained HTML report of a stratification.
+- :func:`quality_html`, :func:`missingness_html`: HTML fragments of a data-quality
+  report and of a missingness report (what their ``to_html()`` returns).
 """
 
 from ._html import write_report
+from ._quality_html import missingness_html, quality_html
 from ._suppress import suppress_small_cells
 from ._table_one import suppress_small, table_one
 
-__all__ = ["suppress_small", "suppress_small_cells", "table_one", "write_report"]
+__all__ = [
+    "missingness_html",
+    "quality_html",
+    "suppress_small",
+    "suppress_small_cells",
+    "table_one",
+    "write_report",
+]
