@@ -107,3 +107,48 @@ def test_bad_parameters_and_data():
         SubgroupClassifier(panel_size=0).fit(X, y)
     with pytest.raises(ValueError, match="at least 2 subgroups"):
         SubgroupClassifier().fit(X, np.zeros(60))
+
+
+def test_gradient_boosting_fits_and_predicts_on_one_openmp_thread_unless_n_jobs_says(
+        markers, monkeypatch):
+    # Two OpenMP threads per tree on a few hundred patients mostly wait for each other
+    # (on a busy 2-core machine 1,000 patients took 124 CPU-seconds instead of 6), so a
+    # fit and a prediction use n_jobs threads, one when n_jobs is None.
+    import functools
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from stratify.classify._classifier import _tree_threads
+
+    seen = []
+
+    def openmp_threads():
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+
+    def recording(name):
+        method = getattr(HistGradientBoostingClassifier, name)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            seen.append((name, openmp_threads()))
+            return method(self, *args, **kwargs)
+        return wrapper
+
+    for name in ("fit", "predict_proba", "decision_function"):
+        monkeypatch.setattr(HistGradientBoostingClassifier, name, recording(name))
+    X, y, *_ = markers
+    with threadpool_limits(limits=2, user_api="openmp"):
+        clf = SubgroupClassifier(estimator="hgb", random_state=0).fit(X.iloc[:200], y.iloc[:200])
+        fitted = len(seen)
+        clf.predict_proba(X.iloc[:5])
+        clf.predict(X.iloc[:5])
+        assert fitted >= 4 and len(seen) >= fitted + 2  # 3 calibration folds, the final fit
+        assert {n for _, n in seen} == {1}
+        assert openmp_threads() == 2                     # restored afterwards
+        with _tree_threads("hgb", 2):
+            assert openmp_threads() == 2
+        with _tree_threads("hgb", 1):
+            assert openmp_threads() == 1
+        with _tree_threads("logistic", None):            # no trees: left alone
+            assert openmp_threads() == 2
