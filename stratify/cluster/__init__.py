@@ -3,7 +3,8 @@
 - :class:`ConsensusClustering`: resampled clustering (Gaussian mixture, k-means,
   Ward, HDBSCAN) with a documented rule for k, stability, prediction for new patients.
 - :class:`Embedder`: PCA or UMAP embedding of patients, for plots and density clustering.
-- :func:`structure_test`, :func:`reference_null`: is there any subgroup structure?
+- :func:`structure_test`, :func:`reference_null`, :func:`dip_test`: is there any
+  subgroup structure?
   The test :class:`ConsensusClustering` runs before choosing k (k = 1 when none);
   :class:`StructureTest` holds its result.
 - :func:`profile`: summary, effect size, p and FDR q of every feature in every subgroup.
@@ -18,13 +19,14 @@ from ._consensus import ConsensusClustering
 from ._embed import Embedder
 from ._profile import profile
 from ._replicate import in_group_proportion, prediction_strength, replicate
-from ._structure import StructureTest, reference_null, structure_test
+from ._structure import StructureTest, dip_test, reference_null, structure_test
 
 __all__ = [
     "ConsensusClustering",
     "Embedder",
     "StructureTest",
     "align_labels",
+    "dip_test",
     "in_group_proportion",
     "prediction_strength",
     "profile",

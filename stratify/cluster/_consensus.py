@@ -755,6 +755,7 @@ class ConsensusClustering(ClusterMixin, BaseEstimator):
         return structure_test(values[0][anchors], ks, reduce=self.reduce,
                               min_components=MIN_COMPONENTS, n_null=self.n_null,
                               alpha=self.alpha, missing=missing, imputer=imputer,
+                              feature_names=getattr(self, "feature_names_in_", None),
                               random_state=seed, n_jobs=self.n_jobs)
 
     def _one_group_scores(self, reduced: list[np.ndarray]) -> pd.DataFrame:

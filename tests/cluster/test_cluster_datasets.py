@@ -20,14 +20,12 @@ def test_scikit_learn_data_sets():
     # data split as well as the data do (W_2/W_1 0.861 both); BIC alone said 2
     assert cancer.k_ == 1 and cancer.structure_.p_value > 0.05
     X, y = load_iris(return_X_y=True)
-    # setosa is apart on the two petal features, which are correlated 0.96: with the
-    # features' own (bimodal) marginals and their correlation, the reference null data
-    # hold the same split, so the structure test sees nothing beyond it (a known limit
-    # of a marginal-preserving null, documented); with the test off, the rule's answer
-    # is setosa against the rest (versicolor and virginica overlap)
+    # setosa is apart on the two petal features, which are correlated 0.96: the
+    # reference null data (the features' own bimodal marginals and their correlation)
+    # hold the same split, but the dip test sees two modes in each petal feature;
+    # the rule's answer is setosa against the rest (versicolor and virginica overlap)
     iris = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
-    assert iris.k_ == 1 and iris.structure_.p_value > 0.05
-    iris = ConsensusClustering(n_resamples=20, n_null=0, random_state=0).fit(X)
+    assert iris.structure_.p_null > 0.05 and iris.structure_.p_dip < 0.001
     assert iris.k_ == 2
     assert adjusted_rand_score(y == 0, iris.labels_) == 1.0
 

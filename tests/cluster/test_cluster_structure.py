@@ -7,7 +7,7 @@ from cluster_data import planted
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import adjusted_rand_score
 
-from stratify.cluster import ConsensusClustering, reference_null, structure_test
+from stratify.cluster import ConsensusClustering, dip_test, reference_null, structure_test
 from stratify.cluster._structure import _max_z, normal_scores
 
 
@@ -66,9 +66,45 @@ def test_skewed_or_heavy_tailed_noise_is_not_structure(make):
 def test_planted_subgroups_beat_the_null_with_the_smallest_attainable_p():
     X, _ = planted(3, n=600, seed=2)
     result = structure_test(X, [2, 3, 4], n_null=19, random_state=0)
-    assert result.structure and result.p_value == pytest.approx(1 / 20)
+    assert result.structure and result.p_null == pytest.approx(1 / 20)
     assert result.table.loc[3, "z"] > 3
-    assert "p = 0.05" in result.evidence()
+    assert "against 19 reference null data sets p = 0.05, largest standardized gap" in (
+        result.evidence())
+    # one test: Bonferroni over the reference-null comparison and the dip tests
+    assert result.p_value == pytest.approx(min(1.0, 2 * min(result.p_null, result.p_dip)))
+
+
+def test_subgroups_in_one_feature_s_distribution_are_structure():
+    # Fisher's iris: setosa stands apart in petal length and width; normal scores
+    # and a null with the data's marginals cannot see it, the dip test does
+    from sklearn.datasets import load_iris
+
+    iris = load_iris(as_frame=True).data
+    result = structure_test(iris.to_numpy(), [2, 3, 4], n_null=19, random_state=0,
+                            feature_names=iris.columns)
+    assert result.p_null > 0.05 and result.structure
+    assert result.dip["p_value"].idxmin().startswith("petal")
+    assert "dip test" in result.evidence() and "of 4 features" in result.evidence()
+
+
+def test_the_dip_test_breaks_ties_so_discrete_unimodal_scores_are_one_mode():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.binomial(10, 0.4, 400),                 # a 0-10 score
+                         np.round(rng.normal(20, 3, 400), 1),          # measured to 0.1
+                         rng.integers(0, 2, 400),                      # binary: not tested
+                         np.r_[rng.normal(0, 1, 200), rng.normal(6, 1, 200)]])
+    table = dip_test(X, random_state=0, feature_names=["score", "lab", "yes_no", "two"])
+    assert table.loc["score", "p_value"] > 0.5 and table.loc["lab", "p_value"] > 0.5
+    assert np.isnan(table.loc["yes_no", "p_value"])
+    assert table.loc["two", "p_value"] < 0.001
+    # without the jitter the ties alone look like many modes
+    import diptest
+
+    assert diptest.diptest(X[:, 0].astype(float))[1] < 0.001
+    # imputed values are left out
+    holed = np.zeros(X.shape, dtype=bool)
+    holed[:200, 3] = True
+    assert dip_test(X, holed, random_state=0).loc[3, "p_value"] > 0.05
 
 
 def test_same_seed_same_test_whatever_the_workers():
