@@ -581,7 +581,7 @@ def _protected_replication(table: pd.DataFrame, by_subgroup: pd.DataFrame, min_c
     (a fraction such as 13/14 gives its denominator away), and so has the
     minimum in-group proportion when a hidden subgroup attains it.
     """
-    from .report._suppress import TOTAL, count_texts, suppress_small_cells
+    from ._utils.count_texts import TOTAL, count_texts, suppress_small_cells
 
     by_subgroup = by_subgroup.copy()
     hidden = np.zeros(len(by_subgroup), dtype=bool)

@@ -137,7 +137,7 @@ class StratificationResult:
         if self.k == 1:
             lines.append("subgroups (k): 1: no subgroup structure was found")
         elif self.labels is not None:
-            from .report._suppress import size_texts
+            from ._utils.count_texts import size_texts
 
             sizes = size_texts(self.labels.value_counts().sort_index(),
                                int(self.config.get("report", {}).get("min_cell", 5)))
@@ -175,7 +175,7 @@ class StratificationResult:
                 f"{r['in_group_proportion']:.2f}, ARI {r['ari']:.2f}, centroid correlation "
                 f"{r['centroid_correlation']:.2f}")
         if len(self.excluded):
-            from .report._suppress import exclusion_texts
+            from ._utils.count_texts import exclusion_texts
 
             counts = exclusion_texts(self.excluded,
                                      int(self.config.get("report", {}).get("min_cell", 5)))
@@ -277,10 +277,10 @@ class StratificationResult:
             ``trusted`` is not a list of type names or types.
         """
         from ._saved_result import read_run_json, table_layout
+        from ._utils.validation import trusted_type_names
         from .data import load
-        from .data._persist import _type_names
 
-        _type_names(trusted)  # refuse a malformed trust list before reading anything
+        trusted_type_names(trusted)  # refuse a malformed trust list before reading anything
         src = Path(directory)
         meta = read_run_json(src / "run.json")
         tables = {}
@@ -506,7 +506,7 @@ def _check_config(config: dict[str, Any]) -> list[str]:
     from .classify import SubgroupClassifier
     from .cluster import ConsensusClustering
     from .data import BLOCKS
-    from .impute._imputer import KINDS
+    from .impute import KINDS
     from .preprocess import CenterCorrector
     from .survival import LymphomaRiskModel
 

@@ -8,7 +8,7 @@ where users find them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,3 +117,22 @@ def check_numeric_values(values: pd.Series, var: Any, problems: list[Problem]) -
             rule += " (these look like missing-value sentinels: map them to missing)"
         problems.append(Problem(var.name, rule, rows, n))
     return pd.Series(arr, index=index, name=var.name)
+
+
+def trusted_type_names(trusted: Any) -> list[str]:
+    """The names of a ``trusted=`` list of persisted types (names or types), checked."""
+    if trusted is None:
+        return []
+    if trusted is True or isinstance(trusted, (str, type)) or not isinstance(trusted, Iterable):
+        raise TypeError("The 'trusted' parameter of load must be None or a list of type names "
+                        "(str) or types. Got " + repr(trusted) + " instead.")
+    names = []
+    for t in trusted:
+        if isinstance(t, type):
+            names.append(f"{t.__module__}.{t.__qualname__}")
+        elif isinstance(t, str):
+            names.append(t)
+        else:
+            raise TypeError("The 'trusted' parameter of load must list type names (str) or "
+                            f"types. Got an item of type {type(t).__name__} instead.")
+    return names

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.validation import trusted_type_names
 from ._model_checks import MAX_BYTES, MAX_RATIO, UnsafeModelError, check_archive, check_models
 
 __all__ = ["save", "load", "TRUSTED_TYPES", "UntrustedTypesError", "UnsafeModelError"]
@@ -379,24 +380,6 @@ def save(obj: Any, path: str | os.PathLike) -> Path:
     return path
 
 
-def _type_names(trusted: Any) -> list[str]:
-    if trusted is None:
-        return []
-    if trusted is True or isinstance(trusted, (str, type)) or not isinstance(trusted, Iterable):
-        raise TypeError("The 'trusted' parameter of load must be None or a list of type names "
-                        "(str) or types. Got " + repr(trusted) + " instead.")
-    names = []
-    for t in trusted:
-        if isinstance(t, type):
-            names.append(f"{t.__module__}.{t.__qualname__}")
-        elif isinstance(t, str):
-            names.append(t)
-        else:
-            raise TypeError("The 'trusted' parameter of load must list type names (str) or "
-                            f"types. Got an item of type {type(t).__name__} instead.")
-    return names
-
-
 def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None, *,
          max_bytes: int | None = MAX_BYTES, max_ratio: float | None = MAX_RATIO) -> Any:
     """Load an object saved by :func:`save`, refusing types nobody vouched for.
@@ -471,7 +454,7 @@ def load(path: str | os.PathLike, trusted: Iterable[str | type] | None = None, *
     """
     import skops.io as sio
 
-    extra = _type_names(trusted)
+    extra = trusted_type_names(trusted)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")

@@ -11,6 +11,7 @@
 """
 
 from ._evaluate import evaluate_imputation
+from ._imputer import KINDS as KINDS  # the engines, for the workflow's config check
 from ._imputer import SchemaImputer, column_kinds, make_imputer
 from ._multiple import MultipleImputer, pool
 

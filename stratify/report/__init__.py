@@ -10,9 +10,9 @@
   report and of a missingness report (what their ``to_html()`` returns).
 """
 
+from .._utils.suppress import suppress_small_cells
 from ._html import write_report
 from ._quality_html import missingness_html, quality_html
-from ._suppress import suppress_small_cells
 from ._table_one import suppress_small, table_one
 
 __all__ = [

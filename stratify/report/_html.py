@@ -107,7 +107,7 @@ def _confusion_texts(matrix: pd.DataFrame, labels: pd.Series | None, min_cell: i
     "At a glance" stay hidden. A share is printed, and a cell coloured, only
     where the row total is printed: a share of a hidden total gives it away.
     """
-    from ._suppress import TOTAL, count_texts, size_texts, suppress_small_cells
+    from .._utils.count_texts import TOTAL, count_texts, size_texts, suppress_small_cells
 
     counts = matrix.astype("int64")
     forced = pd.DataFrame(False, index=[*counts.index, TOTAL], columns=[*counts.columns, TOTAL])
@@ -269,7 +269,7 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     ('report.html', True)
     """
     from .. import plot
-    from ._suppress import exclusion_texts
+    from .._utils.count_texts import exclusion_texts
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ from scipy import stats
 
 from .._utils.kinds import column_kind
 from .._utils.stats import standardized_difference
+from .._utils.suppress import TOTAL, suppress_small_cells
 from ..data import PSS_SCHEMA, Schema
-from ._suppress import TOTAL, suppress_small_cells
 
 __all__ = ["table_one", "suppress_small"]
 

@@ -18,14 +18,8 @@ import stratify
 
 PACKAGE = Path(stratify.__file__).parent
 
-# Imports that break the rule in modules another change is rewriting (the typed
-# workflow of issue 23, item 1); each entry is (importing module, imported name).
-KNOWN = {
-    ("stratify._steps", "stratify.report._suppress"),
-    ("stratify.workflow", "stratify.report._suppress"),
-    ("stratify.workflow", "stratify.data._persist"),
-    ("stratify.workflow", "stratify.impute._imputer"),
-}
+# Imports that break the rule and are known (none left).
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._utils.suppress import TOTAL, suppress_small_cells
+from .suppress import TOTAL, suppress_small_cells
 
 __all__ = ["TOTAL", "count_texts", "exclusion_texts", "size_texts", "suppress_small_cells"]
 
