@@ -35,6 +35,7 @@ def test_measure_returns_time_and_memory():
         assert 20 < memory < 200   # a 30 MB array
 
 
+@pytest.mark.slow
 def test_bench_classify_rows(monkeypatch):
     monkeypatch.setitem(bench_classify.SUITES, "quick",
                         {"n": (300,), "panel_n": (300,), "workflow_panel": True})
@@ -57,6 +58,7 @@ def test_bench_classify_rows(monkeypatch):
     assert panel["informative_fraction"].between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_bench_workflow_rows(monkeypatch):
     monkeypatch.setitem(bench_workflow.SUITES, "quick", {"workflow": (300,), "steps": (300,)})
     monkeypatch.setattr(bench_workflow, "WORKFLOW_CONFIG", {

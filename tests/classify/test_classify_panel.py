@@ -43,6 +43,7 @@ def test_selection_never_sees_the_test_folds():
     assert abs(result.full_score - 1 / 3) < 0.17
 
 
+@pytest.mark.slow
 def test_same_seed_same_panel_whatever_n_jobs():
     X, y = make_classification(120, 10, n_informative=3, n_redundant=0, n_classes=3,
                                shuffle=False, random_state=2)

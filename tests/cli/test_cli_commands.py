@@ -127,6 +127,7 @@ def test_run_with_a_missing_data_file(config_toml, tmp_path, capsys):
     assert "none.csv" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_quiet_writes_report_and_result_and_prints_nothing(cohort_csv, config_toml,
                                                                  tmp_path, capsys, cohort_ids):
     out = tmp_path / "out"

@@ -34,6 +34,7 @@ def _discover(cohort, block, center_correction=True):
     return X, ConsensusClustering(method="gmm", n_resamples=20, random_state=0).fit(X)
 
 
+@pytest.mark.slow
 def test_four_molecular_subgroups_close_to_the_oracle(cohort):
     X, model = _discover(cohort, "molecular")
     truth = cohort.truth.loc[X.index, "molecular_subgroup"]
@@ -43,6 +44,7 @@ def test_four_molecular_subgroups_close_to_the_oracle(cohort):
     assert adjusted_rand_score(truth, model.labels_) >= 0.9 * adjusted_rand_score(truth, oracle)
 
 
+@pytest.mark.slow
 def test_four_symptom_subgroups_close_to_the_oracle(cohort):
     # Questionnaires are the same instrument in every centre: the centres' differences in
     # scores are case mix (19-49 % of a centre's patients are PDF), which centre correction

@@ -14,6 +14,7 @@ from stratify.cluster import ConsensusClustering
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 5])
+@pytest.mark.slow
 def test_gmm_chooses_the_planted_k_with_unequal_sizes_and_few_informative_features(k):
     X, y = planted(k, n=1000, seed=100)
     model = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
@@ -27,6 +28,7 @@ def test_gmm_chooses_the_planted_k_with_unequal_sizes_and_few_informative_featur
     assert chosen.index.tolist() == [k] and chosen["reason"].iloc[0].startswith("chosen")
 
 
+@pytest.mark.slow
 def test_shared_covariance_is_recognised_and_finds_the_planted_k():
     # The planted subgroups share one covariance (they differ only in their means).
     # Measured: with full and diagonal covariances only, BIC's lowest k was 2 here
@@ -42,6 +44,7 @@ def test_shared_covariance_is_recognised_and_finds_the_planted_k():
 
 
 @pytest.mark.parametrize("k", [3, 4])
+@pytest.mark.slow
 def test_subgroups_with_their_own_covariance_get_full_covariances(k):
     X, y = planted_own_covariances(k, seed=1)
     model = ConsensusClustering(n_resamples=20, random_state=0).fit(X)
@@ -59,6 +62,7 @@ def test_kmeans_and_ward_recover_four_unequal_subgroups(method):
     assert model.scores_["bic"].isna().all() and model.scores_["icl"].notna().all()
 
 
+@pytest.mark.slow
 def test_a_choice_at_the_largest_k_warns_that_there_may_be_more_subgroups():
     X, _ = planted(4, n=800, seed=4)
     with pytest.warns(UserWarning, match=r"k=3 .* largest k in 'k_range'.*range\(2, 8\)"):
@@ -125,6 +129,7 @@ def test_assign_flags_patients_who_fit_no_subgroup(fitted):
     assert model.assign(odd)["fits_none"].all()
 
 
+@pytest.mark.slow
 def test_same_seed_same_labels_whatever_n_jobs():
     X, _ = planted(3, n=300, seed=3)
     params = {"k_range": range(2, 5), "n_resamples": 6, "random_state": 7}
@@ -227,6 +232,7 @@ def test_missing_values_are_imputed_from_a_mixture_of_the_observed_values():
     assert complete.imputer_ is None
 
 
+@pytest.mark.slow
 def test_stability_under_heavy_missingness_is_measured_within_each_imputed_frame():
     # 30 % of values missing: a patient whose informative values were imputed
     # changes subgroup between draws. Measured: against one pooled labelling

@@ -1,10 +1,12 @@
 """The rule for k on scikit-learn's labelled data sets (reported in the docstring)."""
 
+import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from stratify.cluster import ConsensusClustering
 
 
+@pytest.mark.slow
 def test_scikit_learn_data_sets():
     from sklearn.datasets import load_breast_cancer, load_iris, load_wine
     from sklearn.preprocessing import StandardScaler
@@ -30,6 +32,7 @@ def test_scikit_learn_data_sets():
     assert adjusted_rand_score(y == 0, iris.labels_) == 1.0
 
 
+@pytest.mark.slow
 def test_digits_criterion_finds_the_ten_digits_and_stability_holds_one_back():
     from sklearn.datasets import load_digits
 

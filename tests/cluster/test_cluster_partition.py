@@ -108,6 +108,7 @@ def test_merge_candidates_are_screened_by_short_runs_and_the_best_is_finished(mo
     assert fits[0][2] == pytest.approx(optimum[2], abs=1.0)
 
 
+@pytest.mark.slow
 def test_above_the_search_size_starts_are_searched_on_a_subsample(monkeypatch):
     from stratify.cluster import _partition
 

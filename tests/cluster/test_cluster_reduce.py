@@ -1,6 +1,7 @@
 """The internal reduction: parallel analysis and feature screening."""
 
 import numpy as np
+import pytest
 from cluster_data import planted
 
 from stratify.cluster._reduce import Reducer, grid_step, parallel_analysis, screen_features
@@ -22,12 +23,14 @@ def test_parallel_analysis_finds_nothing_in_noise_and_the_planted_factors():
     assert parallel_analysis(_standardize(data), 0)[0] == 2
 
 
+@pytest.mark.slow
 def test_screening_keeps_the_informative_minority():
     X, _ = planted(4, n=600, seed=4)
     kept = screen_features(_standardize(X), 0)
     assert np.flatnonzero(kept).tolist() == [0, 1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_screening_ignores_the_pile_of_imputed_values_of_noise_features():
     # an imputer fills a missing noise feature with about its mean: 15 % of the values pile
     # up there, which a mixture with free variances fits better than one normal (the screen
@@ -54,6 +57,7 @@ def test_screening_keeps_correlated_modules_without_mixture_marginals():
     assert np.flatnonzero(kept).tolist() == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_reducer_keeps_room_for_k_max_and_measures_the_residual():
     X, _ = planted(4, n=600, seed=4)
     reducer = Reducer("auto", random_state=0, min_components=3).fit(X)

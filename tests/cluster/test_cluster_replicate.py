@@ -40,6 +40,7 @@ def model(cohorts):
         cohorts[0])
 
 
+@pytest.mark.slow
 def test_the_same_structure_replicates(model, cohorts):
     row = replicate(model, cohorts[1], random_state=1)
     assert row.shape[0] == 1

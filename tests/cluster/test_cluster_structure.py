@@ -63,6 +63,7 @@ def test_skewed_or_heavy_tailed_noise_is_not_structure(make):
     assert list(result.table.index) == [2, 3, 4]
 
 
+@pytest.mark.slow
 def test_planted_subgroups_beat_the_null_with_the_smallest_attainable_p():
     X, _ = planted(3, n=600, seed=2)
     result = structure_test(X, [2, 3, 4], n_null=19, random_state=0)

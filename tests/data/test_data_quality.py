@@ -245,6 +245,7 @@ def test_case_mix_drift_is_flagged_then_explained_by_the_subgroup():
     assert flagged(again, "flag_drift_adjusted") == {("C3", "mol_MX1")}
 
 
+@pytest.mark.slow
 def test_synthetic_cohort_drifts_by_case_mix_only_without_centre_effects():
     synthetic = pytest.importorskip("stratify.synthetic")
     clean = synthetic.make_pss_cohort(n_patients=2000, n_centers=5, seed=0,

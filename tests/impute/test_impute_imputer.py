@@ -59,6 +59,7 @@ def test_chained_equations_beat_mean_imputation_by_10_percent_under_mar(kind, si
     assert score < 0.7
 
 
+@pytest.mark.slow
 def test_beats_mean_imputation_on_the_synthetic_molecular_block(molecular_block):
     mean = SimpleImputer(strategy="mean").set_output(transform="pandas")
     baseline = evaluate_imputation(molecular_block, mean, 0.2, "MAR", seed=0)

@@ -54,6 +54,7 @@ def test_parameters_are_recovered_from_incomplete_data():
     np.testing.assert_allclose(em.variances_, 1.0, atol=0.15)
 
 
+@pytest.mark.slow
 def test_auto_takes_one_more_component_than_bic():
     X, _ = blobs(missing=0.1)
     em = MixtureEM(random_state=0).fit(X)

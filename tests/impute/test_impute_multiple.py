@@ -26,6 +26,7 @@ def test_frames_differ_where_missing_and_agree_where_observed(kind, holes):
         assert diff.mean() > 0.9
 
 
+@pytest.mark.slow
 def test_same_seed_identical_whatever_n_jobs(holes):
     one = MultipleImputer(n_imputations=3, random_state=5, n_jobs=1).fit_transform(holes)
     two = MultipleImputer(n_imputations=3, random_state=5, n_jobs=2).fit_transform(holes)

@@ -71,6 +71,7 @@ def test_multiple_imputation_is_identical_locally_and_on_dask(dask_client):
     assert not np.array_equal(one[0], one[1])  # the imputations are distinct draws
 
 
+@pytest.mark.slow
 def test_classifier_validation_is_identical_locally_and_on_dask(dask_client):
     from stratify.classify import SubgroupClassifier, cross_validate
 

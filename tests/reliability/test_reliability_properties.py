@@ -112,6 +112,7 @@ def blobs():
 
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 1000))
+@pytest.mark.slow
 def test_clustering_is_deterministic_and_ignores_row_order(blobs, seed):
     X, truth = blobs
     params = {"k_range": range(2, 5), "n_resamples": 5, "n_init": 2, "random_state": seed}

@@ -72,6 +72,7 @@ def _section(page: str, anchor: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_one_html_file_with_every_figure_embedded_or_beside_it(report):
     path, page = report
     assert path.name == "report.html"

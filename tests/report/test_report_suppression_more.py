@@ -223,6 +223,7 @@ def column_ranges(texts, total):
     return reader_ranges(cells, {"all": total}, total)
 
 
+@pytest.mark.slow
 def test_replication_counts_in_the_saved_csv_cannot_be_recomputed(replicated):
     result, out, _ = replicated
     assert "replicate" not in result.skipped

@@ -102,6 +102,7 @@ def test_binary_outcome_gives_differences_in_proportions_and_a_likelihood_ratio_
     assert interaction["p"] < 0.01
 
 
+@pytest.mark.slow
 def test_interaction_test_keeps_its_level_when_effects_are_equal():
     # 60 trials with the same effect in every subgroup: rejections at 5 % should be rare
     p_values = []

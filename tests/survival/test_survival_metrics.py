@@ -108,6 +108,7 @@ def test_result_layout(result, ph_data):
     assert "harrell_c" in result.summary()
 
 
+@pytest.mark.slow
 def test_bootstrap_identical_for_any_n_jobs(fitted, ph_data, result):
     X, y, *_ = ph_data
     again = evaluate(fitted, X, y, times=TIMES, n_bootstrap=40, random_state=0, n_jobs=2)

@@ -51,6 +51,7 @@ def result(run):
     return run[0]
 
 
+@pytest.mark.slow
 def test_recovers_the_four_molecular_subgroups(result, cohort):
     truth = cohort.truth.loc[result.labels.index, "molecular_subgroup"]
     assert result.k == 4
