@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CONFIG", "DEMO_CONFIG", "QUICK_CONFIG", "load_config", "merge_config"]
+__all__ = ["DEFAULT_CONFIG", "DEMO_CONFIG", "QUICK_CONFIG", "load_config", "merge_config",
+           "defaults_toml"]
 
 LYMPHOMA_RISK_FACTORS = [
     "salivary_gland_enlargement",
@@ -120,6 +122,169 @@ QUICK_CONFIG: dict[str, Any] = {
 cohorts that checks the workflow runs end to end (results are not those of the
 full demo). No marker panel: its selection costs about as much on 500 patients
 as on 2,000 (it fits a fixed number of models)."""
+
+
+CONFIG_NOTES: dict[str, str] = {
+    "seed": "seed of every random step",
+    "n_jobs": "worker processes of resampling, cross-validation and bootstraps; "
+              "unset: one, -1: every core",
+    "threads": "BLAS/OpenMP threads of the run's own process (workers use one); "
+               "0: the libraries' defaults",
+    "scores.enabled": "ESSDAI, ClinESSDAI, ESSPRI and the 2016 ACR/EULAR criteria",
+    "quality.enabled": "the data-quality report across centres",
+    "preprocess.center_correction": 'or "location_scale", "none" (or false)',
+    "preprocess.protect": "covariates whose differences must survive",
+    "impute.kind": "or simple, knn, forest, mixture",
+    "impute.n_imputations": "> 1: multiple imputation, pooled by Rubin's rules",
+    "cluster.blocks": "schema blocks clustered",
+    "cluster.columns": "columns clustered besides the blocks",
+    "cluster.method": "or kmeans, agglomerative, hdbscan",
+    "cluster.k_min": "smallest k tried (k = 1 comes from the structure test)",
+    "cluster.k_max": "largest k tried",
+    "cluster.n_resamples": "subsamples of the consensus and the stability",
+    "cluster.subsample": "share of the patients in each subsample",
+    "cluster.missing": "the clustering imputes its features by draws from a mixture "
+                       'fitted to the observed values; "imputed": cluster the [impute] frames',
+    "cluster.n_imputations": "draws of that imputation (>= 2 lets stability see a split "
+                             "that one draw made)",
+    "cluster.n_null": "reference null data sets of the structure test, which answers "
+                      "one subgroup when no k beats them (0: no test)",
+    "cluster.alpha": "level of the structure test",
+    "profile.blocks": "blocks described by subgroup (Table 1 and profile)",
+    "classify.enabled": "subgroup classifier and marker panel",
+    "classify.estimator": "or logistic, forest",
+    "classify.panel_size": "0: no marker panel",
+    "classify.by_center": "leave-one-centre-out validation",
+    "classify.n_bootstrap": "bootstrap resamples of the validation intervals",
+    "survival.enabled": "the lymphoma risk model",
+    "survival.method": "or coxnet, forest, boosting",
+    "survival.penalizer": "ridge penalty of the Cox fit (hazard ratios: unpenalized refit)",
+    "survival.features": "candidate covariates; a cohort uses those it has",
+    "survival.include_subgroup": "the subgroup is a covariate too",
+    "survival.horizons": "years at which risks are predicted and evaluated",
+    "survival.n_bootstrap": "bootstrap resamples of the evaluation intervals",
+    "explain.enabled": "SHAP explanations of the classifier and of the subgroups",
+    "explain.max_rows": "patients explained (a random sample of them)",
+    "replicate.center_correction": "external centres unseen in discovery: corrected within "
+                                   'the cohort, then standardized to the discovery ("fitted": '
+                                   "the discovery corrector alone)",
+    "report.min_cell": 'counts below are shown as "<5"',
+}
+"""One line on every key of :data:`DEFAULT_CONFIG`, shown by :func:`defaults_toml`."""
+
+_NOTE_COLUMN = 33
+_WIDTH = 100
+
+
+def _toml_value(value: Any, indent: int) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        items = [_toml_value(v, indent) for v in value]
+        flat = "[" + ", ".join(items) + "]"
+        if indent + len(flat) <= _NOTE_COLUMN - 1 or not items:
+            return flat
+        lines, line = [], ""
+        for item in items:
+            if line and len(line) + len(item) + 2 > _WIDTH - 4:
+                lines.append(line)
+                line = ""
+            line += ("" if not line else " ") + item + ","
+        lines.append(line)
+        return "[\n" + "\n".join("    " + text for text in lines) + "\n]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def _note_lines(note: str, room: int) -> list[str]:
+    words, lines, line = note.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line]
+
+
+def _toml_setting(key: str, value: Any, note: str) -> list[str]:
+    room = _WIDTH - _NOTE_COLUMN - 2
+    notes = _note_lines(note, room)
+    if value is None:  # TOML has no None: the setting is shown unset
+        return [f"# {key} = ...".ljust(_NOTE_COLUMN - 1) + f" # {notes[0]}",
+                *[" " * _NOTE_COLUMN + f"# {n}" for n in notes[1:]]]
+    text = f"{key} = {_toml_value(value, len(key) + 3)}"
+    *body, last = text.split("\n")
+    if len(last) >= _NOTE_COLUMN - 1:
+        return [*body, last, *[" " * _NOTE_COLUMN + f"# {n}" for n in notes]]
+    return [*body, last.ljust(_NOTE_COLUMN - 1) + f" # {notes[0]}",
+            *[" " * _NOTE_COLUMN + f"# {n}" for n in notes[1:]]]
+
+
+def defaults_toml(config: Mapping[str, Any] | None = None,
+                  notes: Mapping[str, str] | None = None) -> str:
+    """Every setting and its default, as a TOML file with one note per key.
+
+    The workflow guide shows this text (a test compares the two), so the
+    documented settings are the ones a run records in ``run.json``.
+
+    Parameters
+    ----------
+    config : dict, optional
+        Settings to show; :data:`DEFAULT_CONFIG` when None.
+    notes : dict, optional
+        Note of each key (``"section.key"`` or ``"key"``); :data:`CONFIG_NOTES`
+        when None.
+
+    Returns
+    -------
+    str
+        TOML text; a setting whose default is None (TOML has none) is a
+        comment.
+
+    Raises
+    ------
+    KeyError
+        When a key has no note.
+
+    Examples
+    --------
+    >>> print(defaults_toml({"seed": 0, "report": {"min_cell": 5}},
+    ...                     {"seed": "seed of every random step",
+    ...                      "report.min_cell": "counts below are hidden"}))
+    seed = 0                         # seed of every random step
+    <BLANKLINE>
+    [report]
+    min_cell = 5                     # counts below are hidden
+    """
+    config = DEFAULT_CONFIG if config is None else config
+    notes = CONFIG_NOTES if notes is None else notes
+    missing = [key for key in _dotted_keys(config) if key not in notes]
+    if missing:
+        raise KeyError(f"no note for setting(s) {', '.join(missing)}")
+    lines: list[str] = []
+    for key, value in config.items():
+        if not isinstance(value, Mapping):
+            lines += _toml_setting(key, value, notes[key])
+    for section, settings in config.items():
+        if isinstance(settings, Mapping):
+            lines += ["", f"[{section}]"]
+            for key, value in settings.items():
+                lines += _toml_setting(key, value, notes[f"{section}.{key}"])
+    return "\n".join(lines) + "\n"
+
+
+def _dotted_keys(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            keys += _dotted_keys(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
 
 
 def _check(config: Mapping[str, Any], reference: Mapping[str, Any], path: str) -> list[str]:
