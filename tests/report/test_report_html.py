@@ -87,17 +87,20 @@ def test_one_html_file_with_every_figure_embedded_or_beside_it(report):
             assert (path.parent / src).is_file(), src
 
 
+@pytest.mark.slow
 def test_every_section_is_there(report):
     text = html.unescape(_without_images(report[1]))
     missing = [name for name in EXPECTED if name not in text]
     assert not missing
 
 
+@pytest.mark.slow
 def test_every_figure_has_a_caption(report):
     page = report[1]
     assert page.count("<figure>") == page.count("<figcaption>") >= 12
 
 
+@pytest.mark.slow
 def test_no_patient_identifier(report, cohorts):
     text = _without_images(report[1])
     ids = [pid for cohort in cohorts for pid in cohort.data.index]
@@ -106,6 +109,7 @@ def test_no_patient_identifier(report, cohorts):
     assert not leaked, f"{len(leaked)} patient ids in the report, e.g. {leaked[:3]}"
 
 
+@pytest.mark.slow
 def test_no_count_below_min_cell_in_table_one(report):
     cells = re.findall(r"<td>(.*?)</td>", _section(report[1], "table-one"), flags=re.S)
     counts = [int(m.group(1)) for c in cells if (m := _COUNT.match(html.unescape(c).strip()))]
@@ -115,6 +119,7 @@ def test_no_count_below_min_cell_in_table_one(report):
     assert f"&lt;{MIN_CELL}" in _section(report[1], "table-one")
 
 
+@pytest.mark.slow
 def test_table_one_would_have_small_cells_without_suppression(result, cohorts):
     """Guards the test above: these data do have counts under 5 to hide."""
     labels = result.labels
@@ -125,6 +130,7 @@ def test_table_one_would_have_small_cells_without_suppression(result, cohorts):
     assert any(0 < n < MIN_CELL for n in counts)
 
 
+@pytest.mark.slow
 def test_confusion_and_exclusion_counts_are_suppressed(report, result):
     excluded = _section(report[1], "excluded")
     cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", excluded)]
@@ -141,6 +147,7 @@ def test_report_of_an_empty_result_still_opens(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium installed")
+@pytest.mark.slow
 def test_opens_in_headless_chromium_with_every_figure(report):
     out = subprocess.run([sys.executable, str(CHECK_SCRIPT), str(report[0])],
                          capture_output=True, text=True, timeout=300)
@@ -150,6 +157,7 @@ def test_opens_in_headless_chromium_with_every_figure(report):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium installed")
+@pytest.mark.slow
 def test_browser_check_names_a_broken_figure(report, tmp_path):
     broken = tmp_path / "broken.html"
     page = report[1].replace('alt="Kaplan-Meier curves by subgroup" src="data:image/png;base64,',

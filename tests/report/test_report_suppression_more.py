@@ -248,6 +248,7 @@ def test_replication_counts_in_the_saved_csv_cannot_be_recomputed(replicated):
     assert loaded["n_transferred"].tolist() == ["37", "<5", "(s)"]
 
 
+@pytest.mark.slow
 def test_replication_counts_in_the_report_cannot_be_recomputed(replicated):
     _, _, page = replicated
     section = page.split('id="replication"')[1].split("</section>")[0]
@@ -259,6 +260,7 @@ def test_replication_counts_in_the_report_cannot_be_recomputed(replicated):
     assert ranges and all(hi - lo >= 1 for (_, g), (lo, hi) in ranges.items() if g == "S2")
 
 
+@pytest.mark.slow
 def test_smallest_subgroup_share_does_not_give_a_small_subgroup_size_away(replicated):
     result, out, page = replicated
     n = len(result.labels)

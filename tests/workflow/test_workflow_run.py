@@ -60,6 +60,7 @@ def test_recovers_the_four_molecular_subgroups(result, cohort):
     assert set(result.labels) == {"S1", "S2", "S3", "S4"}
 
 
+@pytest.mark.slow
 def test_every_step_ran_and_was_timed(result):
     assert list(result.timings) == STEPS
     assert all(seconds >= 0 for seconds in result.timings.values())
@@ -68,6 +69,7 @@ def test_every_step_ran_and_was_timed(result):
         assert table in result.tables, table
 
 
+@pytest.mark.slow
 def test_config_and_versions_are_recorded(result):
     import sklearn
 
@@ -78,6 +80,7 @@ def test_config_and_versions_are_recorded(result):
     assert {"python", "numpy", "pandas", "scipy"} <= set(result.versions)
 
 
+@pytest.mark.slow
 def test_patients_without_cluster_features_are_listed_with_reasons(result, cohort):
     molecular = cohort.select(blocks=["molecular"])
     unmeasured = set(molecular.index[molecular.isna().all(axis=1)])
@@ -93,6 +96,7 @@ def test_patients_without_cluster_features_are_listed_with_reasons(result, cohor
     assert unmeasured <= set(survival["patient_id"])
 
 
+@pytest.mark.slow
 def test_one_warning_counts_exclusions_without_naming_patients(run, cohort):
     _, messages = run
     about = [m for m in messages if "left out" in m or "without a group" in m]
@@ -101,6 +105,7 @@ def test_one_warning_counts_exclusions_without_naming_patients(run, cohort):
     assert not any(pid in m for m in messages for pid in cohort.data.index)
 
 
+@pytest.mark.slow
 def test_replication_in_an_external_cohort_from_other_centres(result):
     row = result.tables["replication"].iloc[0]
     assert row["k_external"] == 4
@@ -170,6 +175,7 @@ def test_toml_errors_name_the_file_and_the_key(tmp_path):
         load_config(tmp_path / "missing.toml")
 
 
+@pytest.mark.slow
 def test_save_then_load_gives_the_same_labels_tables_and_records(result, tmp_path):
     result.save(tmp_path)
     loaded = StratificationResult.load(tmp_path)
@@ -215,6 +221,7 @@ def test_multiple_imputation_reaches_clustering_classifier_and_replication(cohor
     assert result.tables["replication"].iloc[0]["k_model"] == 4
 
 
+@pytest.mark.slow
 def test_clustering_imputes_its_features_with_several_draws(result):
     # the cohort's expression values have missing values: the clustering draws
     # cluster.n_imputations (default 5) frames from its mixture imputer, so that
