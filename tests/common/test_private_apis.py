@@ -23,8 +23,6 @@ PRIVATE_NAMES = [
      "the fit methods of every stratify estimator (parameter validation)"),
     ("scikit-learn", "sklearn.utils._param_validation", ["Interval", "StrOptions"],
      "the _parameter_constraints of every stratify estimator"),
-    ("scikit-learn", "sklearn.utils._tags", ["InputTags"],
-     "stratify/data/_harmonize/_estimator.py (__sklearn_tags__)"),
     ("scikit-learn", "sklearn.tree._tree", ["Tree"],
      "stratify/data/_model_checks.py (index checks of loaded trees)"),
     ("scikit-learn", "sklearn.ensemble._hist_gradient_boosting.common",

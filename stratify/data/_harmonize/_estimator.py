@@ -218,8 +218,7 @@ class Harmonizer:
         return f"Harmonizer(mapping={shown}{extra})"
 
     def __sklearn_tags__(self):
-        from sklearn.utils import Tags, TargetTags, TransformerTags
-        from sklearn.utils._tags import InputTags
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False),
                     transformer_tags=TransformerTags(), requires_fit=False,
