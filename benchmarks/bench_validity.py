@@ -99,13 +99,19 @@ def planted_data(index: int, missing: bool = False) -> tuple[np.ndarray, np.ndar
     removed by ComBat: complete, or with its 15 % of values missing (MCAR)
     imputed as the clustering imputes them, and where they were missing."""
     from benchmarks.bench_mixtures import _corrected, make_mixture
-    from stratify.impute import SchemaImputer
 
     if not missing:
         return _corrected(make_mixture(index)["complete"]).to_numpy(dtype=float), None
-    holed = _corrected(make_mixture(index)["missing"]).to_numpy(dtype=float)
+    return _imputed(_corrected(make_mixture(index)["missing"]).to_numpy(dtype=float), index)
+
+
+def _imputed(holed: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``holed`` imputed as the clustering imputes (mixture draws), and where it
+    had missing values."""
+    from stratify.impute import SchemaImputer
+
     imputed = SchemaImputer(kind="mixture", sample_posterior=True,
-                            random_state=index).fit_transform(holed)
+                            random_state=seed).fit_transform(holed)
     return imputed, np.isnan(holed)
 
 
@@ -113,14 +119,9 @@ def _with_missing(values: np.ndarray, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray]:
     """15 % of values missing completely at random, imputed as the clustering
     imputes; the imputed data and where the values were missing."""
-    from stratify.impute import SchemaImputer
-
     holed = values.copy()
-    missing = rng.random(holed.shape) < 0.15
-    holed[missing] = np.nan
-    imputed = SchemaImputer(kind="mixture", sample_posterior=True,
-                            random_state=int(rng.integers(2**31))).fit_transform(holed)
-    return imputed, missing
+    holed[rng.random(holed.shape) < 0.15] = np.nan
+    return _imputed(holed, int(rng.integers(2**31)))
 
 
 def _row(claim: str, method: str, dataset: str, n: int, seed: int, hits: list[bool],

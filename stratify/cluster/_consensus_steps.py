@@ -42,7 +42,7 @@ def _has_missing(frame: Any) -> bool:
     return values.dtype.kind == "f" and bool(np.isnan(values).any())
 
 
-def _missing_imputer(n_imputations: int, seed: int, n_jobs: int | None) -> Any:
+def _missing_imputer(n_imputations: int, seed: int | None, n_jobs: int | None) -> Any:
     """Draws from a mixture fitted to the observed values (one, or m through
     :class:`~stratify.impute.MultipleImputer`)."""
     from ..impute import MultipleImputer, SchemaImputer
@@ -195,10 +195,8 @@ class _ConsensusSteps:
             return None
         imputer = None
         if missing is not None:
-            from ..impute import SchemaImputer
-
             missing = missing[anchors]
-            imputer = SchemaImputer(kind="mixture", sample_posterior=True)
+            imputer = _missing_imputer(1, None, None)  # the engine fit used, one draw
         return structure_test(values[0][anchors], ks, reduce=self.reduce,
                               min_components=MIN_COMPONENTS, n_null=self.n_null,
                               alpha=self.alpha, missing=missing, imputer=imputer,
