@@ -57,10 +57,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.report is not None:
         from ._csv import to_csv
         from .data import quality_report
+        from .report import quality_page
 
         out = Path(args.report)
         report = quality_report(cohort)
-        (out / "quality_report.html").write_text(report.to_html(), encoding="utf-8")
+        page = quality_page(report, title=f"Data-quality report: {Path(args.file).name}")
+        (out / "quality_report.html").write_text(page, encoding="utf-8")
         to_csv(report.to_frame(), out / "quality_report.csv")
         if not args.quiet:
             print(f"Quality report written to {out / 'quality_report.html'}")

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .._utils.suppress import MIN_CELL, TOTAL, small_count_texts, suppress_small_cells
-from ._html import _figure_html, _table_html
+from ._html import _CSS, _FIGURE_CHECK, _figure_html, _table_html
 
-__all__ = ["missingness_html", "quality_html"]
+__all__ = ["missingness_html", "quality_html", "quality_page"]
 
 _MAX_FLAGS = 200
 
@@ -154,3 +154,42 @@ def quality_html(report: Any) -> str:
         body.append(_figure_html(lambda ax: plot.drift(report, ax=ax), "drift", (7.0, 5.5)))
     body += ["<h3>Missing data</h3>", missingness_html(report.missingness), "</div>"]
     return "".join(body)
+
+
+def quality_page(report: Any, *, title: str = "Data-quality report") -> str:
+    """A complete HTML page of a data-quality report, to open in a browser.
+
+    The page is what ``stratify validate FILE --report DIR`` writes: a
+    document with its doctype, UTF-8 charset, title and the stylesheet of the
+    stratification report around :func:`quality_html` (figures embedded, no
+    other file needed, nothing loaded from the network).
+
+    Parameters
+    ----------
+    report : QualityReport
+        As returned by :func:`stratify.data.quality_report`.
+    title : str, default="Data-quality report"
+        The page's title and heading (escaped).
+
+    Returns
+    -------
+    str
+        ``<!DOCTYPE html>`` to ``</html>``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stratify.data import quality_report
+    >>> from stratify.report import quality_page
+    >>> df = pd.DataFrame({"patient_id": [f"p{i}" for i in range(40)],
+    ...                    "center": ["A"] * 20 + ["B"] * 20,
+    ...                    "age": [40.0 + i % 9 for i in range(40)]})
+    >>> page = quality_page(quality_report(df), title="cohort.csv")
+    >>> page.startswith("<!DOCTYPE html>"), "<title>cohort.csv</title>" in page
+    (True, True)
+    """
+    heading = html.escape(title)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{heading}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{heading}</h1>{quality_html(report)}{_FIGURE_CHECK}</body></html>")

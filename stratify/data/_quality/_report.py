@@ -181,13 +181,18 @@ class QualityReport:
         lines.append(self.missingness.summary())
         return "\n".join(lines)
 
-    def to_html(self) -> str:
-        """An HTML fragment (no ``<html>``/``<body>``): summary, flags, figures, missingness.
+    def to_html(self, *, full_page: bool = False) -> str:
+        """The report in HTML: summary, flags, figures, missingness.
 
+        By default a fragment (no ``<html>``/``<body>``) to place in a page;
+        ``full_page=True`` gives a complete page with its doctype, charset,
+        title and stylesheet (what ``stratify validate --report`` writes).
         Figures are embedded as base64 PNG; counts from 1 to 4 are shown as
         ``<5`` and no patient identifier is written. Rendered by
-        :func:`stratify.report.quality_html`.
+        :func:`stratify.report.quality_html` and
+        :func:`stratify.report.quality_page`.
         """
-        from ...report import quality_html  # the report layer renders (declared in .importlinter)
+        # the report layer renders (declared in .importlinter)
+        from ...report import quality_html, quality_page
 
-        return quality_html(self)
+        return quality_page(self) if full_page else quality_html(self)
