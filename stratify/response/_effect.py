@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.deprecation import with_renamed_columns
 from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from .._utils.rows import row_ids as _row_ids
 
@@ -218,7 +219,9 @@ def effect_by_subgroup(outcome: Any, arm: Any, subgroup: Any, *,
     DataFrame
         One row per subgroup (in sorted or categorical order): ``estimate``,
         ``lower``, ``upper`` (unadjusted ``1 - alpha`` interval),
-        ``p_unadjusted``, ``p_holm`` (Holm-adjusted over the subgroups),
+        ``p_unadjusted``, ``p_holm`` (Holm-adjusted over the subgroups;
+        ``table["p"]``, the unadjusted p-value's name in stratify 0.1, still
+        reads it, with a FutureWarning, until 0.3),
         ``n_placebo``, ``n_treated``, ``mean_placebo``, ``mean_treated``
         (proportions for a binary outcome). It can be passed to
         :func:`stratify.plot.forest`. ``attrs`` holds ``"interaction"``
@@ -323,4 +326,5 @@ def effect_by_subgroup(outcome: Any, arm: Any, subgroup: Any, *,
         "method": ("OLS, HC3 standard errors, t on the residual df"
                    if cov.shape[1] or binary else "Welch t"),
     }
-    return table
+    # 0.1's column "p" (the unadjusted p-value) reads for one more release
+    return with_renamed_columns(table, {"p": "p_unadjusted"})

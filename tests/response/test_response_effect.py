@@ -1,5 +1,7 @@
 """Treatment effect by subgroup: planted effects, agreement with statsmodels, error handling."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -176,7 +178,7 @@ def test_bad_input_is_named():
 def test_synthetic_trial_effect_only_in_high_symptom_burden():
     from stratify.synthetic import make_pss_cohort
 
-    cohort = make_pss_cohort(n_patients=300, trial=True, seed=0)
+    cohort = make_pss_cohort(n_patients=300, trial=True, random_state=0)
     data, truth = cohort.data, cohort.truth
     table = effect_by_subgroup(data["esspri_change"], data["arm"], truth["symptom_subgroup"])
     assert table.index[table["p_holm"] < 0.05].tolist() == ["HSB"]
@@ -186,3 +188,26 @@ def test_synthetic_trial_effect_only_in_high_symptom_burden():
     wide = effect_by_subgroup(data["esspri_change"], data["arm"], truth["symptom_subgroup"],
                               alpha=0.01)
     assert wide.loc["HSB", "lower"] < planted < wide.loc["HSB", "upper"] < 0
+
+
+def test_the_0_1_column_p_reads_the_unadjusted_p_value_with_a_future_warning():
+    rng = np.random.default_rng(3)
+    group = pd.Series(rng.choice(["A", "B"], 200))
+    arm = pd.Series(rng.integers(0, 2, 200))
+    table = effect_by_subgroup(rng.normal(size=200), arm, group)
+    assert "p" not in table.columns
+    with pytest.warns(FutureWarning, match="'p' was renamed 'p_unadjusted'.*0.3"):
+        old = table["p"]
+    pd.testing.assert_series_equal(old, table["p_unadjusted"].rename("p"))
+    with pytest.warns(FutureWarning):
+        both = table[["estimate", "p"]]
+    assert list(both.columns) == ["estimate", "p"]
+    assert (both["p"] == table["p_unadjusted"]).all()
+    with pytest.warns(FutureWarning):
+        assert (table.p == table["p_unadjusted"]).all()
+    # what derives from the table is a plain DataFrame, attrs kept on the table itself
+    assert type(table.copy()) is pd.DataFrame
+    assert table.attrs["adjustment"] == "holm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table["p_holm"], table.loc["A", "estimate"], table.round(2)
