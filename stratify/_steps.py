@@ -271,7 +271,9 @@ def step_classify(result, state: _State) -> None:
     model.set_params(n_jobs=state.config["n_jobs"]).fit(state.X, labels)
     result.models["classifier"] = model
     result.artifacts["classifier_cv"] = cv
-    result.tables["classifier_metrics"] = cv.metrics
+    result.tables["classifier_metrics"] = _protected_metrics(
+        cv.metrics, getattr(cv, "confusion", None), labels,
+        int(state.config["report"]["min_cell"]))
     if model.panel_result_ is not None:
         result.artifacts["panel"] = list(model.panel_)
         result.tables["panel_curve"] = model.panel_result_.curve
@@ -551,6 +553,47 @@ def _protected_profile(table: pd.DataFrame, sizes: pd.Series, min_cell: int) -> 
                 columns = [c for c in columns if c in out.columns]
                 out.loc[index, columns] = np.nan
                 out.loc[index, "suppressed"] = True
+    return out
+
+
+def _protected_metrics(metrics: pd.DataFrame, confusion: pd.DataFrame | None,
+                       labels: pd.Series, min_cell: int) -> pd.DataFrame:
+    """The classifier's metrics without a value that gives a hidden count back.
+
+    The report prints the confusion matrix with small counts and their
+    complementary cells hidden
+    (:func:`~stratify._utils.count_texts.confusion_texts`). Three metrics are
+    functions of its counts and the printed subgroup sizes alone:
+
+    - ``recall[c]`` times subgroup c's size is c's diagonal count: hidden
+      (estimate and interval) where that count is hidden;
+    - the balanced accuracy is the mean of the recalls, a linear equation in
+      the diagonal counts: its estimate is withheld when any diagonal count
+      is hidden (its interval, from resampled patients, is kept);
+    - the macro F1 also uses the numbers predicted into each subgroup, the
+      columns' totals: its estimate is withheld when any count is hidden.
+
+    ``suppressed`` marks the changed rows.
+    """
+    from ._utils.count_texts import confusion_texts
+
+    if confusion is None or min_cell <= 1 or metrics.empty:
+        return metrics
+    texts, _ = confusion_texts(confusion, labels, min_cell)
+    hidden = ~texts.map(str.isdigit)
+    if not hidden.to_numpy().any():
+        return metrics
+    diagonal = {c: bool(hidden.loc[c, c]) for c in confusion.index if c in hidden.columns}
+    recalls = [f"recall[{c}]" for c, h in diagonal.items() if h]
+    estimates = ["macro_f1"] + (["balanced_accuracy"] if any(diagonal.values()) else [])
+    recalls = [m for m in recalls if m in metrics.index]
+    estimates = [m for m in estimates if m in metrics.index]
+    out = metrics.copy()
+    out["suppressed"] = False
+    numeric = list(metrics.select_dtypes("number").columns)
+    out.loc[recalls, numeric] = np.nan
+    out.loc[estimates, "estimate"] = np.nan
+    out.loc[recalls + estimates, "suppressed"] = True
     return out
 
 

@@ -152,8 +152,10 @@ class StratificationResult:
             if "balanced_accuracy" in m.index:
                 row = m.loc["balanced_accuracy"]
                 estimator = self.config["classify"]["estimator"]
+                estimate = (f"{row['estimate']:.3f}" if pd.notna(row["estimate"])
+                            else "estimate withheld (it would give a small count back)")
                 lines.append(f"classifier balanced accuracy ({estimator}, out of fold): "
-                             f"{row['estimate']:.3f} "
+                             f"{estimate} "
                              f"(95% CI {row['lower']:.3f}-{row['upper']:.3f})")
         if "panel" in self.artifacts:
             lines.append(f"marker panel ({len(self.artifacts['panel'])}): "
@@ -354,7 +356,7 @@ class Stratification:
     Examples
     --------
     >>> import stratify as st
-    >>> cohort = st.synthetic.make_pss_cohort(n_patients=300, n_centers=3, seed=0)
+    >>> cohort = st.synthetic.make_pss_cohort(n_patients=300, n_centers=3, random_state=0)
     >>> config = {"cluster": {"n_resamples": 5, "k_max": 5, "method": "kmeans"},
     ...           "classify": {"panel_size": 0, "n_bootstrap": 20},
     ...           "survival": {"n_bootstrap": 0}, "explain": {"enabled": False},

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .suppress import TOTAL, suppress_small_cells
 
-__all__ = ["TOTAL", "count_texts", "exclusion_texts", "size_texts", "suppress_small_cells"]
+__all__ = ["TOTAL", "confusion_texts", "count_texts", "exclusion_texts", "size_texts", "suppress_small_cells"]
 
 
 def count_texts(counts: pd.DataFrame | pd.Series, shown: pd.DataFrame | pd.Series,
@@ -109,3 +109,36 @@ def exclusion_texts(excluded: pd.DataFrame, min_cell: int = 5) -> pd.Series:
                         min_cell)
     return pd.Series([texts.loc[reason, step] for step, reason in counts.index],
                      index=counts.index, dtype=object, name="patients")
+
+
+def confusion_texts(matrix: pd.DataFrame, labels: pd.Series | None, min_cell: int = 5
+                    ) -> tuple[pd.DataFrame, pd.Series]:
+    """The confusion matrix's counts as printed, and which rows may show shares.
+
+    A reader knows each row's total (the subgroup's size, printed "At a
+    glance" unless hidden there) and the number of patients, so the matrix
+    is protected with those margins: small counts and their complementary
+    cells are hidden (see :func:`suppress_small_cells`), row totals hidden
+    "At a glance" stay hidden. A share is printed, and a cell coloured, only
+    where the row total is printed: a share of a hidden total gives it away.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> matrix = pd.DataFrame([[39, 0], [1, 34]], index=["S1", "S2"], columns=["S1", "S2"])
+    >>> texts, share_shown = confusion_texts(matrix, None)
+    >>> texts.loc["S2"].tolist()  # 34 alone would give the 1 back as 35 - 34
+    ['<5', '(s)']
+    """
+    counts = matrix.astype("int64")
+    forced = pd.DataFrame(False, index=[*counts.index, TOTAL], columns=[*counts.columns, TOTAL])
+    if labels is not None:
+        marks = size_texts(labels.value_counts(), min_cell)
+        hidden = {str(g) for g, m in marks.items() if not m.isdigit()}
+        forced.loc[[g for g in counts.index if str(g) in hidden], TOTAL] = True
+    # the number predicted into each subgroup is not printed; the grand total is
+    unpublished = pd.DataFrame(False, index=forced.index, columns=forced.columns)
+    unpublished.loc[TOTAL, list(counts.columns)] = True
+    shown = suppress_small_cells(counts, min_cell, unpublished=unpublished, hidden=forced)
+    texts = count_texts(counts, shown, min_cell).loc[list(counts.index), list(counts.columns)]
+    return texts, shown[TOTAL].drop(TOTAL).notna()

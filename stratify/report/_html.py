@@ -96,37 +96,15 @@ def _subgroup_name(code: Any) -> str:
     return f"S{int(code) + 1}"
 
 
-def _confusion_texts(matrix: pd.DataFrame, labels: pd.Series | None, min_cell: int
-                     ) -> tuple[pd.DataFrame, pd.Series]:
-    """The confusion matrix's counts as printed, and which rows may show shares.
-
-    A reader knows each row's total (the subgroup's size, printed "At a
-    glance" unless hidden there) and the number of patients, so the matrix
-    is protected with those margins: small counts and their complementary
-    cells are hidden (see :func:`suppress_small_cells`), row totals hidden
-    "At a glance" stay hidden. A share is printed, and a cell coloured, only
-    where the row total is printed: a share of a hidden total gives it away.
-    """
-    from .._utils.count_texts import TOTAL, count_texts, size_texts, suppress_small_cells
-
-    counts = matrix.astype("int64")
-    forced = pd.DataFrame(False, index=[*counts.index, TOTAL], columns=[*counts.columns, TOTAL])
-    if labels is not None:
-        marks = size_texts(labels.value_counts(), min_cell)
-        hidden = {str(g) for g, m in marks.items() if not m.isdigit()}
-        forced.loc[[g for g in counts.index if str(g) in hidden], TOTAL] = True
-    # the number predicted into each subgroup is not printed; the grand total is
-    unpublished = pd.DataFrame(False, index=forced.index, columns=forced.columns)
-    unpublished.loc[TOTAL, list(counts.columns)] = True
-    shown = suppress_small_cells(counts, min_cell, unpublished=unpublished, hidden=forced)
-    texts = count_texts(counts, shown, min_cell).loc[list(counts.index), list(counts.columns)]
-    return texts, shown[TOTAL].drop(TOTAL).notna()
-
-
 def _protect_confusion(ax: Any, matrix: pd.DataFrame, labels: pd.Series | None,
                        min_cell: int) -> None:
-    """Rewrite a drawn confusion matrix's annotations and colours as :func:`_confusion_texts`."""
-    texts, share_shown = _confusion_texts(matrix, labels, min_cell)
+    """Rewrite a drawn confusion matrix's annotations and colours as printed.
+
+    See :func:`~stratify._utils.count_texts.confusion_texts`.
+    """
+    from .._utils.count_texts import confusion_texts
+
+    texts, share_shown = confusion_texts(matrix, labels, min_cell)
     totals = matrix.sum(axis=1).to_numpy(dtype=float)
     for text in ax.texts:
         j, i = (int(round(v)) for v in text.get_position())
@@ -342,7 +320,14 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
                          + artifacts.get("profile_note", "")))
 
     if "classifier_metrics" in tables:
-        body = _table_html(tables["classifier_metrics"])
+        metrics = tables["classifier_metrics"]
+        body = _table_html(metrics)
+        if "suppressed" in metrics.columns and metrics["suppressed"].any():
+            body += ("<p class=\"note\">Empty values are withheld: with the subgroup sizes "
+                     f"they would give back a count of the confusion matrix under {min_cell} "
+                     "(recall: its diagonal count; balanced accuracy and macro F1: an "
+                     "equation in the counts). Intervals come from resampled patients and "
+                     "are kept.</p>")
         cv = artifacts.get("classifier_cv")
         if cv is not None and getattr(cv, "confusion", None) is not None:
             def confusion(ax: Any) -> Any:

@@ -12,6 +12,7 @@ recovered when both are equal.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import warnings
 
@@ -194,8 +195,8 @@ def replicated(tmp_path_factory):
              "classify": {"enabled": False}, "survival": {"enabled": False},
              "explain": {"enabled": False},
              "cluster": {"n_resamples": 5, "k_max": 3, "n_imputations": 2, "n_null": 0}}
-    cohort = st.synthetic.make_pss_cohort(n_patients=80, n_centers=2, seed=0)
-    external = st.synthetic.make_pss_cohort(n_patients=60, n_centers=2, seed=7,
+    cohort = st.synthetic.make_pss_cohort(n_patients=80, n_centers=2, random_state=0)
+    external = st.synthetic.make_pss_cohort(n_patients=60, n_centers=2, random_state=7,
                                             first_patient=5001)
     fit = cluster.ConsensusClustering.fit
 
@@ -320,3 +321,69 @@ def test_exclusion_counts_of_the_report_cannot_be_recomputed_from_the_step_total
         texts[(step, heads[-1])] = html.unescape(re.search(r"<td>([^<]*)</td>", row).group(1))
     assert len(texts) == 3
     check_exclusions(texts)
+
+
+# --------------------------------------------------------------------------- classifier metrics
+def metrics_of(matrix):
+    """The count-based metrics of a confusion matrix, as ``cross_validate`` reports them."""
+    counts = matrix.to_numpy(dtype=float)
+    support, predicted, hits = counts.sum(axis=1), counts.sum(axis=0), np.diag(counts)
+    recall = hits / support
+    f1 = 2 * hits / (support + predicted)
+    rows = {"balanced_accuracy": recall.mean(), "macro_f1": f1.mean(), "log_loss": 0.3,
+            **{f"recall[{c}]": r for c, r in zip(matrix.index, recall, strict=True)}}
+    return pd.DataFrame({"estimate": rows, "lower": 0.0, "upper": 1.0, "se": 0.01})
+
+
+def completions(matrix, texts):
+    """Every integer table a reader cannot tell from the printed one (rows add up to the
+    printed subgroup sizes, "<5" is 1-4, "(s)" 5 or more)."""
+    per_row = []
+    for r in matrix.index:
+        total = int(matrix.loc[r].sum())
+        free = [c for c in matrix.columns if not texts.loc[r, c].isdigit()]
+        known = {c: int(texts.loc[r, c]) for c in matrix.columns if c not in free}
+        ranges = [range(1, MIN_CELL) if texts.loc[r, c].startswith("<")
+                  else range(MIN_CELL, total + 1) for c in free]
+        rows = []
+        for values in itertools.product(*ranges):
+            if sum(values) + sum(known.values()) == total:
+                rows.append({**known, **dict(zip(free, values, strict=True))})
+        per_row.append(rows)
+    for choice in itertools.product(*per_row):
+        yield pd.DataFrame(list(choice), index=matrix.index)[list(matrix.columns)]
+
+
+def published(metrics):
+    """What the saved table lets a reader match: every printed value."""
+    return {(m, col): v for m, row in metrics.iterrows() for col, v in row.items()
+            if col != "suppressed" and pd.notna(v)}
+
+
+@pytest.mark.parametrize("matrix", [
+    MATRIX,
+    pd.DataFrame([[39, 0, 0], [2, 33, 0], [0, 0, 26]], index=["S1", "S2", "S3"],
+                 columns=["S1", "S2", "S3"]),  # one row with a hidden cell
+], ids=["four-rows", "one-hidden-row"])
+def test_classifier_metrics_do_not_give_a_hidden_confusion_count_back(matrix):
+    from stratify._steps import _protected_metrics
+    from stratify._utils.count_texts import confusion_texts
+
+    matrix = matrix.rename_axis(index="true", columns="predicted")
+    labels = pd.Series(np.repeat(matrix.index, matrix.sum(axis=1).to_numpy()))
+    texts, _ = confusion_texts(matrix, labels, MIN_CELL)
+    shown = _protected_metrics(metrics_of(matrix), matrix, labels, MIN_CELL)
+    # unprotected, the recall of a row with a hidden cell gives its diagonal back
+    assert shown["suppressed"].any()
+    target = published(shown)
+    feasible = []
+    for table in completions(matrix, texts):
+        candidate = published(_protected_metrics(metrics_of(table), table, labels, MIN_CELL))
+        if candidate.keys() == target.keys() and all(
+                np.isclose(candidate[key], target[key], rtol=0, atol=1e-12) for key in target):
+            feasible.append(table)
+    assert any(t.equals(matrix) for t in feasible)
+    small = [(r, c) for r in matrix.index for c in matrix.columns
+             if 0 < matrix.loc[r, c] < MIN_CELL]
+    recovered = [cell for cell in small if len({t.loc[cell] for t in feasible}) == 1]
+    assert not recovered, f"recovered: {recovered}"
