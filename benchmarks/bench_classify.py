@@ -72,7 +72,7 @@ def cohort_split(n: int, seed: int) -> dict[str, Any]:
 
     from stratify.synthetic import make_pss_cohort
 
-    cohort = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, seed=seed)
+    cohort = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, random_state=seed)
     X = cohort.select(blocks=["molecular"]).astype(float)
     truth = cohort.truth.loc[X.index]
     y = truth["molecular_subgroup"].to_numpy()

@@ -68,7 +68,7 @@ def accuracy_data(n: int, seed: int) -> tuple[pd.DataFrame, str]:
         from stratify.synthetic import make_pss_cohort
     except ImportError:
         return correlated_data(n, seed=seed), "simulated_factor_d30"
-    cohort = make_pss_cohort(n_patients=n, seed=seed)
+    cohort = make_pss_cohort(n_patients=n, random_state=seed)
     return cohort.data.filter(like="mol_"), "synthetic_molecular"
 
 

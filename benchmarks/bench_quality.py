@@ -42,7 +42,7 @@ def planted_cohort(n: int, seed: int) -> pd.DataFrame:
     """The synthetic cohort with the three planted defects, as an unvalidated frame."""
     from stratify.synthetic import make_pss_cohort
 
-    df = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, seed=seed).data.copy()
+    df = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, random_state=seed).data.copy()
     rng = np.random.default_rng(seed)
     n_extra = N_VARIABLES - (df.shape[1] - 1)
     for j in range(max(n_extra, 0)):

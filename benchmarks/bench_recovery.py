@@ -127,7 +127,7 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict]:
         n_resamples = FULL_RESAMPLES
     rows = []
     for scenario, n, methods in grid:
-        cohort = make_pss_cohort(n_patients=n, n_centers=5, seed=seed, **SCENARIOS[scenario])
+        cohort = make_pss_cohort(n_patients=n, n_centers=5, random_state=seed, **SCENARIOS[scenario])
         X = cohort.select(blocks=["molecular"])
         observed = X.notna().any(axis=1).to_numpy()   # no gene at all: set aside
         X = X[observed]

@@ -74,7 +74,7 @@ def _round_trip(cohort):
 def _exports_rows(n: int, seed: int) -> list[dict]:
     from stratify.synthetic import make_pss_cohort
 
-    cohort = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, seed=seed)
+    cohort = make_pss_cohort(n_patients=n, n_centers=N_CENTERS, random_state=seed)
     harmonized, seconds, peak = measure(_round_trip, cohort)
     return [{"task": "synthetic_exports", "method": "make_center_exports + Harmonizer",
              "dataset": f"registry, {N_CENTERS} centres", "n": n, "seed": seed,

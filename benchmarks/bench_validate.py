@@ -38,7 +38,7 @@ def write_cohort_file(path: str | os.PathLike, n: int, seed: int = 0) -> Path:
     from stratify.data import write_csv
     from stratify.synthetic import make_pss_cohort
 
-    base = make_pss_cohort(n_patients=min(n, BLOCK), n_centers=5, seed=seed).data
+    base = make_pss_cohort(n_patients=min(n, BLOCK), n_centers=5, random_state=seed).data
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as out:
         for start in range(0, n, BLOCK):

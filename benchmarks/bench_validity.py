@@ -82,13 +82,13 @@ def null_data(scenario: str, n: int, rng: np.random.Generator) -> np.ndarray:
     seed = int(rng.integers(2**31))
     if scenario == "pss expression, no effect":
         cohort = make_pss_cohort(n, missing="none", center_effects=False, molecular_effect=0.0,
-                                 seed=seed)
+                                 random_state=seed)
         return cohort.select(blocks=["molecular"]).to_numpy(dtype=float)
     if scenario == "pss symptoms, no effect":
         same = (5.5, 5.0, 4.0, 7.0, 6.0)
         profiles = {g: same for g in ("LSB", "DDF", "PDF", "HSB")}
         cohort = make_pss_cohort(n, missing="none", center_effects=False, molecular=False,
-                                 symptom_profiles=profiles, seed=seed)
+                                 symptom_profiles=profiles, random_state=seed)
         return cohort.select(blocks=["symptoms"]).to_numpy(dtype=float)
     raise ValueError(f"unknown scenario {scenario!r}")
 

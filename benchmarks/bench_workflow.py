@@ -96,7 +96,7 @@ COX_PENALTY = 0.05
 def _cohort(n: int, seed: int):
     from stratify.synthetic import make_pss_cohort
 
-    return make_pss_cohort(n_patients=n, n_centers=N_CENTERS, seed=seed)
+    return make_pss_cohort(n_patients=n, n_centers=N_CENTERS, random_state=seed)
 
 
 def _ari(truth: np.ndarray, labels: Any) -> float:

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._utils.checks import as_float_array, check_numeric_columns
+from .._utils.deprecation import renamed_argument
 from ..data import PSS_SCHEMA, Schema
 from ._imputer import column_kinds
 
@@ -38,7 +39,7 @@ def mask_values(
     X: pd.DataFrame,
     fraction: float = 0.2,
     mechanism: str = "MCAR",
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> tuple[np.ndarray, list[str]]:
     """Choose observed cells of ``X`` to hide, by a missingness mechanism.
 
@@ -69,7 +70,7 @@ def mask_values(
     values = as_float_array(X)
     n, d = values.shape
     observed = ~np.isnan(values)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     drivers: list[int] = []
     prob = np.zeros((n, d))
     if mechanism == "MCAR":
@@ -105,9 +106,10 @@ def evaluate_imputation(
     imputer,
     fraction: float = 0.2,
     mechanism: str = "MCAR",
-    seed: int = 0,
+    random_state: int | None = 0,
     *,
     schema: Schema = PSS_SCHEMA,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Hide observed values by a missingness mechanism, impute them, and score the result.
 
@@ -135,10 +137,13 @@ def evaluate_imputation(
         Expected share of each column's observed values to hide.
     mechanism : {"MCAR", "MAR", "MNAR"}, default="MCAR"
         How values are chosen (see :func:`mask_values`).
-    seed : int, default=0
+    random_state : int, default=0
         Seed of the masking (same seed, same cells).
     schema : Schema, default=PSS_SCHEMA
         Decides each column's kind; unknown columns are continuous.
+    seed : int, optional
+        The name of ``random_state`` in stratify 0.1; works with a
+        FutureWarning until 0.3.
 
     Returns
     -------
@@ -146,8 +151,9 @@ def evaluate_imputation(
         One row per column (``kind``, ``n_masked``, ``nrmse``,
         ``misclassification``) and a last row ``"mean"`` averaging the
         columns that were scored (``n_masked`` summed). ``attrs`` holds
-        ``mechanism``, ``fraction``, ``seed`` and the MAR ``drivers``, which
-        are never hidden (``n_masked`` 0).
+        ``mechanism``, ``fraction``, ``random_state`` (also under its 0.1
+        name ``seed``) and the MAR ``drivers``, which are never hidden
+        (``n_masked`` 0).
 
     Examples
     --------
@@ -158,7 +164,7 @@ def evaluate_imputation(
     >>> X = pd.DataFrame(f + 0.3 * rng.normal(size=(300, 4)),
     ...                  columns=["mol_A", "mol_B", "mol_C", "mol_D"])
     >>> scores = evaluate_imputation(X, make_imputer("iterative", random_state=0),
-    ...                              fraction=0.2, mechanism="MAR", seed=0)
+    ...                              fraction=0.2, mechanism="MAR", random_state=0)
     >>> bool(scores.loc["mean", "nrmse"] < 0.5), scores.attrs["drivers"]
     (True, ['mol_B'])
     """
@@ -169,7 +175,9 @@ def evaluate_imputation(
         raise TypeError(f"imputer must be a transformer with fit_transform; got "
                         f"{type(imputer).__name__}.")
     check_numeric_columns(X, list(X.columns), who="evaluate_imputation")
-    mask, drivers = mask_values(X, fraction, mechanism, seed)
+    random_state = renamed_argument("evaluate_imputation()", "seed", "random_state", seed,
+                                    random_state, 0)
+    mask, drivers = mask_values(X, fraction, mechanism, random_state)
     truth = as_float_array(X)
     masked = X.astype(float).mask(mask)
     imputed = clone(imputer).fit_transform(masked)
@@ -198,6 +206,7 @@ def evaluate_imputation(
                          "nrmse": table["nrmse"].mean(),
                          "misclassification": table["misclassification"].mean()}
     table["n_masked"] = table["n_masked"].astype(int)
-    table.attrs.update({"mechanism": mechanism, "fraction": fraction, "seed": seed,
+    table.attrs.update({"mechanism": mechanism, "fraction": fraction,
+                        "random_state": random_state, "seed": random_state,
                         "drivers": drivers})
     return table

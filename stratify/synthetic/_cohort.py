@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.deprecation import renamed_argument
 from ..data import PSS_SCHEMA, Cohort
 from . import _missing, _molecular, _outcomes, _symptoms
 from ._molecular import GENES, IFN_SCORE_GENES, SUBGROUPS
@@ -131,7 +132,7 @@ def _check_arguments(n_patients: Any, n_centers: Any, missing: Any, seed: Any,
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             fail(name, f"an int >= {low}", value)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        fail("seed", "a non-negative int", seed)
+        fail("random_state", "a non-negative int", seed)
     if missing is not None and missing not in ("registry", "none", *_missing.MECHANISMS):
         fail("missing", "'registry', 'MCAR', 'MAR', 'MNAR', 'none' or None", missing)
     params = CohortParameters(**parameters)
@@ -334,7 +335,8 @@ def _posterior_argmax(log_likelihood: np.ndarray, prior: np.ndarray) -> np.ndarr
 
 def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool = True,
                     missing: str | None = "registry", center_effects: bool = True,
-                    trial: bool = False, seed: int = 0, **parameters: Any) -> Cohort:
+                    trial: bool = False, random_state: int = 0, *, seed: int | None = None,
+                    **parameters: Any) -> Cohort:
     """A synthetic primary Sjögren's syndrome cohort with known subgroups, risks and responses.
 
     Each patient belongs to one of four molecular subgroups (``"interferon"``,
@@ -376,9 +378,13 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
         Add ``arm`` (0 placebo, 1 treated, randomized 1:1) and
         ``esspri_change`` (follow-up minus baseline ESSPRI): only HSB patients
         respond (JOQUER re-analysis, Collins et al. 2021: 1.49 points).
-    seed : int, default=0
+    random_state : int, default=0
         Same seed, same cohort, byte for byte. The centres' parameters come
-        from their own stream, so they do not depend on ``n_patients``.
+        from their own stream, so they do not depend on ``n_patients``. An
+        integer only: the cohort is defined by it.
+    seed : int, optional
+        The name of ``random_state`` in stratify 0.1; works with a
+        FutureWarning until 0.3.
     **parameters
         Generative parameters (see Other Parameters).
 
@@ -475,7 +481,7 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     Examples
     --------
     >>> from stratify.synthetic import make_pss_cohort
-    >>> cohort = make_pss_cohort(n_patients=200, n_centers=3, seed=1)
+    >>> cohort = make_pss_cohort(n_patients=200, n_centers=3, random_state=1)
     >>> cohort
     Cohort(200 patients, 96 variables, 3 centres, with truth)
     >>> cohort.truth.columns.tolist()
@@ -484,6 +490,8 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     >>> cohort.data.index[:2].tolist()
     ['P000001', 'P000002']
     """
+    seed = renamed_argument("make_pss_cohort()", "seed", "random_state", seed,
+                            random_state, 0)
     params = _check_arguments(n_patients, n_centers, missing, seed, parameters)
     n = int(n_patients)
     root = np.random.SeedSequence(int(seed))

@@ -118,7 +118,7 @@ def data_dictionary(columns: list[str] | None = None) -> pd.DataFrame:
 
 
 def _shipped_columns() -> list[str]:
-    columns = list(make_pss_cohort(n_patients=1, trial=True, seed=0).data.columns)
+    columns = list(make_pss_cohort(n_patients=1, trial=True, random_state=0).data.columns)
     return ["patient_id", *columns]
 
 
@@ -238,7 +238,7 @@ def load_discovery() -> Cohort:
     ``oracle_subgroup`` and ``oracle_symptom_subgroup``, and the
     ``lymphoma_linear_predictor``.
 
-    Made by ``make_pss_cohort(n_patients=2000, n_centers=5, seed=2016)`` with
+    Made by ``make_pss_cohort(n_patients=2000, n_centers=5, random_state=2016)`` with
     every other parameter at its default; the sources of the defaults are in
     the docstring of :func:`make_pss_cohort` (Big Data Sjögren Project,
     UKPSSR, PRECISESADS, Tarn et al. 2019, Fragkioudaki et al. 2016, ...).
@@ -270,7 +270,7 @@ def load_validation() -> Cohort:
     al., RMD Open 2024), and the centres' measurement shifts differ from the
     discovery centres'. Use it to check that subgroups and models replicate.
 
-    Made by ``make_pss_cohort(n_patients=800, n_centers=2, seed=2019,
+    Made by ``make_pss_cohort(n_patients=800, n_centers=2, random_state=2019,
     center_labels=("C6", "C7"), first_patient=2001, subgroup_proportions=...,
     symptom_proportions=...)`` (see ``stratify.synthetic.PRESETS``).
 
@@ -299,7 +299,7 @@ def load_trial() -> Cohort:
     each patient's effect.
 
     Made by ``make_pss_cohort(n_patients=300, n_centers=4, trial=True,
-    seed=2021, first_patient=3001)``.
+    random_state=2021, first_patient=3001)``.
 
     Returns
     -------

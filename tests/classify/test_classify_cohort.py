@@ -23,7 +23,7 @@ def test_simulated_marker_cohort(markers):
 
 
 def test_synthetic_pss_cohort():
-    cohort = synthetic.make_pss_cohort(n_patients=800, seed=0)
+    cohort = synthetic.make_pss_cohort(n_patients=800, random_state=0)
     X = cohort.data.filter(like="mol_")
     truth = cohort.truth.loc[X.index]
     planted = set(synthetic.MARKER_GENES)

@@ -20,7 +20,7 @@ from stratify.preprocess import CenterCorrector  # noqa: E402
 
 @pytest.fixture(scope="module")
 def cohort():
-    return synthetic.make_pss_cohort(n_patients=2000, n_centers=5, seed=0)
+    return synthetic.make_pss_cohort(n_patients=2000, n_centers=5, random_state=0)
 
 
 def _discover(cohort, block, center_correction=True):

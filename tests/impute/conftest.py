@@ -48,5 +48,5 @@ def molecular_block():
     """The synthetic cohort's molecular block."""
     from stratify import synthetic
 
-    cohort = synthetic.make_pss_cohort(n_patients=1000, seed=0)
+    cohort = synthetic.make_pss_cohort(n_patients=1000, random_state=0)
     return cohort.data.filter(like="mol_")

@@ -51,9 +51,9 @@ def test_simple_uses_median_and_most_frequent_of_the_training_data():
 def test_chained_equations_beat_mean_imputation_by_10_percent_under_mar(kind, size):
     X = make_factor_data(n=size, d=30)
     mean = SimpleImputer(strategy="mean").set_output(transform="pandas")
-    baseline = evaluate_imputation(X, mean, 0.2, "MAR", seed=1).loc["mean", "nrmse"]
+    baseline = evaluate_imputation(X, mean, 0.2, "MAR", random_state=1).loc["mean", "nrmse"]
     score = evaluate_imputation(X, make_imputer(kind, random_state=0), 0.2, "MAR",
-                                seed=1).loc["mean", "nrmse"]
+                                random_state=1).loc["mean", "nrmse"]
     assert score <= 0.9 * baseline
     # with R² about 0.8 per column, a good imputer is far better than 10 %
     assert score < 0.7
@@ -62,10 +62,10 @@ def test_chained_equations_beat_mean_imputation_by_10_percent_under_mar(kind, si
 @pytest.mark.slow
 def test_beats_mean_imputation_on_the_synthetic_molecular_block(molecular_block):
     mean = SimpleImputer(strategy="mean").set_output(transform="pandas")
-    baseline = evaluate_imputation(molecular_block, mean, 0.2, "MAR", seed=0)
+    baseline = evaluate_imputation(molecular_block, mean, 0.2, "MAR", random_state=0)
     for kind in ("iterative", "forest"):
         score = evaluate_imputation(molecular_block, make_imputer(kind, random_state=0),
-                                    0.2, "MAR", seed=0)
+                                    0.2, "MAR", random_state=0)
         assert score.loc["mean", "nrmse"] <= 0.9 * baseline.loc["mean", "nrmse"]
 
 

@@ -41,8 +41,8 @@ _COUNT = re.compile(r"^(\d+) \(\d+(?:\.\d+)?\)$")
 
 @pytest.fixture(scope="module")
 def cohorts():
-    discovery = st.synthetic.make_pss_cohort(n_patients=400, seed=5)
-    external = st.synthetic.make_pss_cohort(n_patients=250, n_centers=2, seed=105,
+    discovery = st.synthetic.make_pss_cohort(n_patients=400, random_state=5)
+    external = st.synthetic.make_pss_cohort(n_patients=250, n_centers=2, random_state=105,
                                             center_labels=("V1", "V2"), first_patient=7001)
     return discovery, external
 

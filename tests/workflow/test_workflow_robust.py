@@ -34,7 +34,7 @@ def _planted_structure_found(monkeypatch):
 
 
 def _cohort(n: int = 80, centers: int = 3, seed: int = 0) -> Cohort:
-    return st.synthetic.make_pss_cohort(n_patients=n, n_centers=centers, seed=seed)
+    return st.synthetic.make_pss_cohort(n_patients=n, n_centers=centers, random_state=seed)
 
 
 def _edited(cohort: Cohort, edit) -> Cohort:
@@ -329,7 +329,7 @@ def test_a_calibration_table_without_bins_draws_an_empty_panel():
 # -- 22.8: Little's test says "not computed" rather than a meaningless number ---------------
 
 def test_little_at_sixty_patients_is_not_computed_with_the_reason():
-    cohort = st.synthetic.make_pss_cohort(n_patients=60, seed=3)
+    cohort = st.synthetic.make_pss_cohort(n_patients=60, random_state=3)
     mcar = missingness_report(cohort).mcar
     assert np.isnan(mcar.statistic) and np.isnan(mcar.p_value)
     assert "too few rows per missing-data pattern" in mcar.note

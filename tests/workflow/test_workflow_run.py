@@ -28,13 +28,13 @@ STEPS = ["scores", "quality", "features", "cluster", "profile", "classify", "sur
 
 @pytest.fixture(scope="module")
 def cohort():
-    return st.synthetic.make_pss_cohort(n_patients=400, seed=4)
+    return st.synthetic.make_pss_cohort(n_patients=400, random_state=4)
 
 
 @pytest.fixture(scope="module")
 def external():
     """An independent cohort from two centres the discovery cohort does not have."""
-    return st.synthetic.make_pss_cohort(n_patients=300, n_centers=2, seed=104,
+    return st.synthetic.make_pss_cohort(n_patients=300, n_centers=2, random_state=104,
                                         center_labels=("V1", "V2"), first_patient=5001)
 
 
