@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._frames import wrap_rows
 from ._checks import check_features, row_index
+from ._cox import CoxConvergenceError, CoxFit, fit_cox
 from ._metrics import harrell_c, horizon_label
 from ._target import TARGET_DTYPE, check_target
 
@@ -87,28 +88,40 @@ def _summary_table(fitter: Any, names: list) -> pd.DataFrame:
         "se": s["se(coef)"]}, index=pd.Index(names, name="covariate"))
 
 
-def _unpenalized_summary(frame: pd.DataFrame, names: list,
-                         penalized: np.ndarray) -> tuple[pd.DataFrame, str]:
+def _wald_table(names: list, coef: np.ndarray, covariance: np.ndarray) -> pd.DataFrame:
+    """The table of :func:`_summary_table` from coefficients and their covariance
+    (lifelines' formulas: ``exp(coef ± z se)``, p from the chi-squared Wald test)."""
+    from scipy.stats import chi2, norm
+
+    se = np.sqrt(np.diag(covariance))
+    z = norm.ppf(0.975)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p = chi2.sf((coef / se) ** 2, 1)
+    estimate = np.exp(coef)
+    return pd.DataFrame({"estimate": estimate, "lower": estimate * np.exp(-z * se),
+                         "upper": estimate * np.exp(z * se), "p_value": p, "coef": coef,
+                         "se": se}, index=pd.Index(names, name="covariate"))
+
+
+def _fit_table(fit: CoxFit, names: list) -> pd.DataFrame:
+    """Hazard-ratio table of a converged fit: lifelines' own when lifelines fitted it."""
+    if hasattr(fit.estimator, "summary"):
+        return _summary_table(fit.estimator, names)
+    return _wald_table(names, fit.coef, fit.covariance)
+
+
+def _unpenalized_summary(values: np.ndarray, event: np.ndarray, time: np.ndarray,
+                         names: list, penalized: np.ndarray) -> tuple[pd.DataFrame, str]:
     """Hazard-ratio table of the unpenalized refit, or the penalized coefficients without
     intervals when it does not converge; and the ``inference_`` text saying which."""
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
     reason = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        try:
-            fitter = CoxPHFitter(penalizer=0.0).fit(frame, duration_col="__time__",
-                                                    event_col="__event__")
-        except (ConvergenceError, np.linalg.LinAlgError) as exc:
-            reason = str(exc).splitlines()[0][:200] or type(exc).__name__
+    try:
+        fit = fit_cox(names, values, event, time, penalizer=0.0)
+    except CoxConvergenceError as exc:
+        reason = exc.reason
     if reason is None:
-        problems = [str(w.message).splitlines()[0][:200] for w in caught
-                    if issubclass(w.category, ConvergenceWarning)]
-        table = _summary_table(fitter, names)
-        if problems:
-            reason = problems[0]
-        elif not np.all(np.isfinite(table[["coef", "se"]].to_numpy())):
+        table = _fit_table(fit, names)
+        if not np.all(np.isfinite(table[["coef", "se"]].to_numpy())):
             reason = "non-finite coefficient or standard error"
         elif np.any(np.abs(table["coef"].to_numpy()) > MAX_UNPENALIZED_COEF):
             reason = "a log hazard ratio diverged (separation)"
@@ -130,8 +143,17 @@ class LymphomaRiskModel(BaseEstimator):
     :func:`evaluate`:
 
     - ``"cox"``: lifelines ``CoxPHFitter(penalizer=penalizer,
-      l1_ratio=l1_ratio)``; hazard ratios with 95 % CIs and p-values in
-      ``summary_`` (see "Inference with a penalty" below).
+      l1_ratio=l1_ratio)`` (Efron's method for ties, as R's ``coxph``);
+      hazard ratios with 95 % CIs and p-values in ``summary_`` (see
+      "Inference with a penalty" below). A fit is accepted only once it is
+      checked to be at the maximum of the penalized partial likelihood;
+      otherwise lifelines is tried again with Newton steps of 0.5 and 0.25,
+      then scikit-survival's ``CoxPHSurvivalAnalysis`` (Efron ties, ridge
+      penalty only) on standardized covariates, and when none converges a
+      ``ValueError`` names the covariates whose coefficients run away
+      (separation) or that are collinear. ``solver_`` says which solver
+      converged (docs/guide/survival.md, "When the Cox model does not
+      converge").
     - ``"coxnet"``: scikit-survival ``CoxnetSurvivalAnalysis`` on
       standardized features over a path of penalties ``alphas``; the
       penalty is chosen by ``cv``-fold cross-validated partial likelihood
@@ -164,8 +186,8 @@ class LymphomaRiskModel(BaseEstimator):
     same data, whose Wald intervals covered 0.946 ± 0.004 there (3,000
     intervals); it costs one more Cox fit. ``coef_`` and ``summary_["coef"]``
     then differ, and ``inference_`` says which was shown. When the
-    unpenalized fit does not converge or separates (a log hazard ratio
-    beyond 15, lifelines' convergence warnings), ``summary_`` gives the
+    unpenalized fit does not converge or separates (no solver converges,
+    or a log hazard ratio runs away or lies beyond 15), ``summary_`` gives the
     penalized hazard ratios with ``lower``, ``upper``, ``p_value`` and
     ``se`` left missing, and ``inference_`` says why: no interval is better
     than one that means nothing. With ``penalizer=0`` the one fit gives both.
@@ -208,7 +230,14 @@ class LymphomaRiskModel(BaseEstimator):
     Attributes
     ----------
     estimator_ : object
-        The fitted lifelines or scikit-survival model.
+        The fitted lifelines or scikit-survival model (``"cox"``: lifelines'
+        ``CoxPHFitter``, or scikit-survival's ``CoxPHSurvivalAnalysis``
+        fitted on standardized covariates when it was the solver that
+        converged).
+    solver_ : str
+        ``"cox"`` only: the solver whose fit was accepted, e.g.
+        ``"lifelines step_size=0.95"`` (lifelines' default) or
+        ``"lifelines step_size=0.5"``.
     coef_ : ndarray of shape (n_features,)
         ``"cox"`` and ``"coxnet"``: log hazard ratios per unit of each
         feature; ``predict`` returns ``X @ coef_``.
@@ -342,28 +371,17 @@ class LymphomaRiskModel(BaseEstimator):
                                       index=pd.Index(times, name="time"))
 
     def _fit_cox(self, names, values, event, time) -> None:
-        from lifelines import CoxPHFitter
-        from lifelines.exceptions import ConvergenceError
-
-        frame = pd.DataFrame(values, columns=names)
-        frame["__time__"], frame["__event__"] = time, event
-        fitter = CoxPHFitter(penalizer=self.penalizer,
-                             l1_ratio=0.0 if self.l1_ratio is None else self.l1_ratio)
-        try:
-            fitter.fit(frame, duration_col="__time__", event_col="__event__")
-        except ConvergenceError as exc:
-            raise ValueError(
-                "LymphomaRiskModel (cox): the Cox model did not converge, usually because a "
-                "covariate separates patients with and without events (e.g. a factor "
-                "present in no patient with lymphoma) or covariates are collinear. Use "
-                "penalizer > 0 (e.g. 0.1), or drop or merge the covariate.") from exc
-        self.estimator_ = fitter
-        self.coef_ = fitter.params_.reindex(names).to_numpy(dtype=float)
+        fit = fit_cox(names, values, event, time, penalizer=self.penalizer,
+                      l1_ratio=0.0 if self.l1_ratio is None else self.l1_ratio)
+        self.estimator_ = fit.estimator
+        self.solver_ = fit.solver
+        self.coef_ = fit.coef
         if self.penalizer == 0:
-            self.summary_ = _summary_table(fitter, names)
+            self.summary_ = _fit_table(fit, names)
             self.inference_ = UNPENALIZED
         else:
-            self.summary_, self.inference_ = _unpenalized_summary(frame, names, self.coef_)
+            self.summary_, self.inference_ = _unpenalized_summary(values, event, time, names,
+                                                                  self.coef_)
         self.summary_.attrs["inference"] = self.inference_
         self._set_baseline(event, time, values @ self.coef_)
 

@@ -175,7 +175,8 @@ def test_collinear_covariates_give_advice():
     x = rng.normal(size=100)
     X = pd.DataFrame({"a": x, "b": 2 * x})
     y = make_target(rng.exponential(5, 100), np.ones(100, dtype=int))
-    with pytest.warns(Warning), pytest.raises(ValueError, match=r"did not converge.*penalizer > 0"):
+    with pytest.raises(ValueError, match=r"did not converge: the covariates 'a', 'b' are "
+                                         r"collinear .*penalizer > 0"):
         LymphomaRiskModel().fit(X, y)
     penalized = LymphomaRiskModel(penalizer=0.1).fit(X, y)
     assert np.isfinite(penalized.summary_["estimate"]).all()
