@@ -46,7 +46,9 @@ Claims (``claim`` column; ``dataset`` describes the scenario):
     expected performance of the model trained on 160 patients (its mean
     over ``truth_fits`` training sets, each evaluated on 20,000 new
     patients). Library: repeated CV (10 x 5) with the Nadeau-Bengio
-    corrected t; before: the bootstrap of out-of-fold predictions.
+    corrected t for the balanced accuracy, the per-patient central-limit
+    interval (Bayle et al. 2020) for the log loss; before: the bootstrap of
+    out-of-fold predictions.
 ``O/E coverage``
     :func:`stratify.survival.calibration_in_the_large` (paired bootstrap) on
     a model whose 5-year risks are half the true ones (exponential
@@ -408,7 +410,9 @@ def run(suite: str = "quick", seed: int = 0, *, replications: dict[str, int] | N
                                   f"truth {truth[metric]:.4f}",
                           n=CV_N, seed=seed, nominal=0.95, tolerance=COVERAGE_TOLERANCE,
                           seconds=sec + truth_seconds, memory=mem)
-            rows.append(_row(method="cross_validate: repeated CV 10x5, Nadeau-Bengio",
+            how = ("per-patient CLT (Bayle et al.)" if metric == "log_loss"
+                   else "Nadeau-Bengio")
+            rows.append(_row(method=f"cross_validate: repeated CV 10x5, {how}",
                              role=lib, hits=hits[f"repeated-cv|{metric}"], **common))
             rows.append(_row(method="bootstrap of out-of-fold predictions", role=before,
                              hits=hits[f"bootstrap|{metric}"], **common))

@@ -143,3 +143,33 @@ def test_bad_input_is_refused_before_work(markers):
     X2, y2 = make_classification(40, 3, n_informative=2, n_redundant=0, random_state=0)
     with pytest.raises(ValueError, match="fewer than cv=30"):
         cross_validate(SubgroupClassifier(), X2, y2, cv=30)
+
+
+def test_log_loss_interval_is_the_per_patient_clt_for_k_fold_and_nadeau_bengio_by_centre():
+    from scipy.stats import norm
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    X, y = make_classification(n_samples=240, n_features=5, n_informative=3,
+                               n_redundant=0, n_classes=3, random_state=4)
+    one = cross_validate(LinearDiscriminantAnalysis(), X, y, n_repeats=1, random_state=0)
+    proba = one.predictions.to_numpy()
+    losses = -np.log(proba[np.arange(y.size), np.searchsorted(one.classes, y)])
+    half = norm.ppf(0.975) * losses.std(ddof=1) / np.sqrt(y.size)
+    row = one.metrics.loc["log_loss"]
+    assert row["estimate"] == pytest.approx(log_loss(y, proba))
+    assert (row["lower"], row["upper"]) == pytest.approx(
+        (losses.mean() - half, losses.mean() + half))
+    # the balanced accuracy keeps the corrected resampled t over the folds
+    folds = one.fold_metrics["balanced_accuracy"]
+    from scipy.stats import t
+    nb = t.ppf(0.975, folds.size - 1) * np.sqrt((1 / folds.size + 0.25) * folds.var(ddof=1))
+    ba = one.metrics.loc["balanced_accuracy"]
+    assert ba["upper"] - ba["estimate"] == pytest.approx(min(nb, 1 - ba["estimate"]))
+    # by centre (patients of a centre are not independent): Nadeau-Bengio for the log loss too
+    centres = np.repeat(np.arange(6), 40)
+    loco = cross_validate(LinearDiscriminantAnalysis(), X, y, groups=centres, random_state=0)
+    by_fold = loco.fold_metrics["log_loss"]
+    share = float(np.mean([40 / 200] * 6))
+    width = t.ppf(0.975, 5) * np.sqrt((1 / 6 + share) * by_fold.var(ddof=1))
+    assert loco.metrics.loc["log_loss", "upper"] - loco.metrics.loc["log_loss", "estimate"] \
+        == pytest.approx(width)
