@@ -9,6 +9,9 @@
   (:data:`NUMERIC_NA_VALUES`: what reads as missing in numeric columns);
   :func:`identifier_columns` finds columns that look like direct identifiers;
   :func:`check_disjoint` refuses a validation cohort that holds discovery patients.
+- :func:`read_file`, :func:`write_file`: every format registries export (CSV, TSV,
+  Excel, SPSS, Stata, SAS, Parquet) with value and variable labels
+  (:data:`SUPPORTED_FORMATS`); :data:`MISSING_LABELS`: value labels that mean missing.
 - :class:`Harmonizer`, :class:`HarmonizationReport`, :func:`load_mapping`: centre
   exports onto the schema, with the mapping read from TOML, YAML or JSON.
 - :func:`quality_report`, :class:`QualityReport`: completeness, plausibility, drift.
@@ -29,6 +32,8 @@ from ._cohort import (
     read_csv,
     write_csv,
 )
+from ._formats import MISSING_LABELS, read_file, write_file
+from ._formats import SUPPORTED as SUPPORTED_FORMATS
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
 from ._persist import TRUSTED_TYPES, UnsafeModelError, UntrustedTypesError, load, save
@@ -41,10 +46,12 @@ __all__ = [
     "BLOCKS",
     "KINDS",
     "MCARTest",
+    "MISSING_LABELS",
     "MissingnessReport",
     "NUMERIC_NA_VALUES",
     "PLAUSIBILITY_RULES",
     "PSS_SCHEMA",
+    "SUPPORTED_FORMATS",
     "TRUSTED_TYPES",
     "UnsafeModelError",
     "UntrustedTypesError",
@@ -66,7 +73,9 @@ __all__ = [
     "pseudonymize",
     "quality_report",
     "read_csv",
+    "read_file",
     "save",
     "validate",
     "write_csv",
+    "write_file",
 ]

@@ -94,22 +94,36 @@ def read_csv(path: str | os.PathLike, schema: Schema = PSS_SCHEMA, **kwargs) -> 
     >>> row["center"], bool(pd.isna(row["age"]))
     ('NA', True)
     """
-    path = Path(path)
-    header, _ = _scan(path)
+    return _read_delimited(Path(path), schema, ",", **kwargs)
+
+
+def _read_delimited(path: Path, schema: Schema | None, sep: str, **kwargs: Any) -> pd.DataFrame:
+    """:func:`read_csv` for a file delimited by ``sep`` (``","`` or a tab); ``schema=None``:
+    no column is numeric by the schema, so every column takes only the empty field as
+    missing."""
+    header, _ = _scan(path, sep)
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("na_values", _na_values(header, schema))
+    kwargs.setdefault("dtype", {"patient_id": str})
     try:
-        return pd.read_csv(path, encoding="utf-8-sig", dtype={"patient_id": str}, **kwargs)
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", **kwargs)
     except pd.errors.ParserError as exc:  # e.g. a quote left open until the end of the file
-        raise ValueError(f"{path}: malformed CSV ({exc}).") from None
+        raise ValueError(f"{path}: malformed {_KIND[sep]} ({exc}).") from None
 
 
-def _scan(path: Path) -> tuple[list[str], int]:
-    """Check a CSV file in one streaming pass; its header and number of data rows.
+_KIND = {",": "CSV", "\t": "TSV"}
+_SEPARATED = {",": "comma-separated values (with '.' as the decimal mark)",
+              "\t": "tab-separated values"}
+
+
+def _scan(path: Path, sep: str = ",") -> tuple[list[str], int]:
+    """Check a CSV (or, with ``sep="\\t"``, TSV) file in one streaming pass; its header
+    and number of data rows.
 
     The bytes are read in blocks (UTF-8 and NUL checks) and the lines one at a
     time (header and field counts), so memory does not grow with the file.
     """
+    kind = _KIND[sep]
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -117,7 +131,7 @@ def _scan(path: Path) -> tuple[list[str], int]:
     with path.open("rb") as stream:
         while block := stream.read(1 << 22):
             if b"\x00" in block:
-                raise ValueError(f"{path}: contains NUL bytes; it is not a text CSV file.")
+                raise ValueError(f"{path}: contains NUL bytes; it is not a text {kind} file.")
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
@@ -135,19 +149,20 @@ def _scan(path: Path) -> tuple[list[str], int]:
     # plain utf-8 (C decoder) and the byte-order mark dropped by hand: utf-8-sig decodes
     # in Python, which tripled the time of this pass
     with path.open(encoding="utf-8", newline="") as stream:
-        rows = csv.reader(stream)
+        rows = csv.reader(stream, delimiter=sep)
         try:
             header = next(rows)
             if header:
                 header[0] = header[0].removeprefix("\ufeff")
             width = len(header)
             if width == 1:
-                for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
-                    if mark in header[0]:
+                for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'"),
+                                   (",", "commas")):
+                    if mark in header[0] and mark != sep:
                         raise ValueError(
                             f"{path}: the header is one column holding {name}: the file looks "
-                            f"delimited by {name}, not commas. Save it as comma-separated "
-                            "values (with '.' as the decimal mark).")
+                            f"delimited by {name}, not {'commas' if sep == ',' else 'tabs'}. "
+                            f"Save it as {_SEPARATED[sep]}.")
             bad_lines, n_rows = [], 0
             for row in rows:
                 if row:
@@ -155,7 +170,7 @@ def _scan(path: Path) -> tuple[list[str], int]:
                     if len(row) != width:
                         bad_lines.append(rows.line_num)
         except csv.Error as exc:
-            raise ValueError(f"{path}: malformed CSV ({exc}).") from None
+            raise ValueError(f"{path}: malformed {kind} ({exc}).") from None
     repeated = {name: [i + 1 for i, h in enumerate(header) if h == name]
                 for name in dict.fromkeys(header) if header.count(name) > 1}
     if repeated:
@@ -176,17 +191,17 @@ def _scan(path: Path) -> tuple[list[str], int]:
     return header, n_rows
 
 
-def _na_values(header: list[str], schema: Schema) -> dict[str, list[str]]:
+def _na_values(header: list[str], schema: Schema | None) -> dict[str, list[str]]:
     """What reads as missing, per column: see :data:`NUMERIC_NA_VALUES`."""
     out = {}
     for name in header:
-        var = schema.get(name)
+        var = None if schema is None else schema.get(name)
         out[name] = list(NUMERIC_NA_VALUES) if var is not None and var.is_numeric else [""]
     return out
 
 
 def _read_validated(path: Path, header: list[str], n_rows: int, schema: Schema, *,
-                    allow_unknown: bool) -> pd.DataFrame:
+                    allow_unknown: bool, sep: str = ",") -> pd.DataFrame:
     """Read and validate a cohort file in blocks of rows, into preallocated columns.
 
     Each block is validated as it comes and its values copied into one
@@ -206,7 +221,7 @@ def _read_validated(path: Path, header: list[str], n_rows: int, schema: Schema, 
     problems: dict[tuple[str, str], Problem] = {}
     # text columns as text (ids keep their leading zeros); unknown columns as pandas infers
     text = {c: str for c in header if c == "patient_id" or (c not in slot and c in schema)}
-    reader = pd.read_csv(path, encoding="utf-8-sig", dtype=text, keep_default_na=False,
+    reader = pd.read_csv(path, sep=sep, encoding="utf-8-sig", dtype=text, keep_default_na=False,
                          na_values=_na_values(header, schema), chunksize=CHUNK_ROWS)
     start = 0
     try:
@@ -232,7 +247,7 @@ def _read_validated(path: Path, header: list[str], n_rows: int, schema: Schema, 
                         others[c].append(part[c].to_numpy())
             start = stop
     except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: malformed CSV ({exc}).") from None
+        raise ValueError(f"{path}: malformed {_KIND[sep]} ({exc}).") from None
     present = np.array([i is not None for i in ids])
     index = pd.Index(ids, name="patient_id")
     dup = np.asarray(index.duplicated(keep=False)) & present
@@ -367,21 +382,136 @@ class Cohort:
 
         Raises ``ValueError`` naming the file for unreadable files and
         ``SchemaError`` naming the file, columns, rows and rules otherwise.
+        :meth:`from_file` reads the other formats (Excel, SPSS, Stata, SAS,
+        Parquet, TSV) the same way.
         """
-        path = Path(path)
-        truth_df = (read_csv(truth, schema, keep_default_na=True, na_values=None)
-                    .set_index("patient_id") if truth is not None else None)
+        return cls._from_delimited(Path(path), schema, ",", truth=truth,
+                                   allow_identifiers=allow_identifiers)
+
+    @classmethod
+    def _from_delimited(cls, path: Path, schema: Schema, sep: str, *,
+                        truth: str | os.PathLike | None, allow_identifiers: bool) -> Cohort:
+        truth_df = cls._truth(truth, schema)
         try:
-            header, n_rows = _scan(path)
+            header, n_rows = _scan(path, sep)
             if not allow_identifiers:
                 _refuse_identifiers(header)
             # validated block by block as it is read: the whole file is never held twice
             data = _read_validated(path, header, n_rows, schema,
-                                   allow_unknown=allow_identifiers)
+                                   allow_unknown=allow_identifiers, sep=sep)
             return cls(data, schema, truth_df, allow_identifiers=allow_identifiers,
                        validate=False)
         except SchemaError as err:
             raise SchemaError(err.problems, source=str(path)) from None
+
+    @staticmethod
+    def _truth(truth: str | os.PathLike | None, schema: Schema) -> pd.DataFrame | None:
+        if truth is None:
+            return None
+        if Path(truth).suffix.lower() == ".csv":
+            return read_csv(truth, schema, keep_default_na=True,
+                            na_values=None).set_index("patient_id")
+        from ._formats import read_file
+
+        frame = read_file(truth, None)
+        frame.attrs = {}
+        return frame.set_index("patient_id")
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | os.PathLike,
+        schema: Schema = PSS_SCHEMA,
+        sheet: str | int | None = None,
+        *,
+        truth: str | os.PathLike | None = None,
+        allow_identifiers: bool = False,
+        **kwargs: Any,
+    ) -> Cohort:
+        """Read and validate a cohort file of any supported format, chosen by its extension.
+
+        ``.csv`` and ``.tsv`` are read as :meth:`from_csv` reads CSV (in blocks
+        of rows, checked before parsing); ``.xlsx`` (Excel), ``.sav`` (SPSS),
+        ``.dta`` (Stata), ``.sas7bdat`` and ``.xpt`` (SAS) and ``.parquet`` are
+        read by :func:`stratify.data.read_file` (they need the extra
+        ``stratify[formats]``), then validated in the same way: every problem
+        names the file (and sheet), the column, up to five patients and the
+        rule. Nothing is dropped and no text is guessed to be missing: an
+        empty cell is missing, numeric columns also read
+        :data:`NUMERIC_NA_VALUES`, a centre coded ``NA`` stays that centre.
+        Patient ids are text (a number id ``7`` becomes ``"7"``).
+
+        Value labels (SPSS, Stata) are used: a code whose label means missing
+        (``9 = "not done"``, see :data:`stratify.data.MISSING_LABELS`) becomes
+        missing, with a ``UserWarning`` that counts them per column; the
+        labelled codes of a text variable (``sex`` stored as ``1 = "F"``,
+        ``2 = "M"``) become their labels. Labels that collide (two codes, one
+        label) or contradict the codes raise ``ValueError``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            ``.csv``, ``.tsv``, ``.xlsx``, ``.sav``, ``.dta``, ``.sas7bdat``,
+            ``.xpt`` or ``.parquet``; any other extension is a ``ValueError``
+            listing these.
+        schema : Schema, default=PSS_SCHEMA
+        sheet : str or int, optional
+            The worksheet of an ``.xlsx`` workbook (name or 0-based position).
+            By default the one sheet that holds data; a workbook with several
+            is an error listing them.
+        truth : str or path-like, optional
+            A file of known truth per patient (synthetic cohorts).
+        allow_identifiers : bool, default=False
+            As in :class:`Cohort`.
+        **kwargs
+            Passed to the format's reader (e.g. ``encoding=`` for an old SPSS
+            file); see :func:`stratify.data.read_file`.
+
+        Returns
+        -------
+        Cohort
+
+        Raises
+        ------
+        FileNotFoundError, ValueError, SchemaError, ImportError
+            ``ImportError`` when the format's optional package is missing (the
+            message names the extra).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "cohort.tsv"
+        >>> _ = path.write_text("patient_id\\tcenter\\tage\\n001\\tNA\\t54\\n002\\tB\\tNA\\n")
+        >>> cohort = Cohort.from_file(path)
+        >>> cohort.data
+                   center   age
+        patient_id
+        001            NA  54.0
+        002             B   NaN
+        >>> Cohort.from_file(path.with_suffix(".txt"))
+        Traceback (most recent call last):
+        ...
+        ValueError: ...cohort.txt: cannot read '.txt' files; stratify reads .csv, .tsv, .xlsx, .sav, .dta, .sas7bdat, .xpt and .parquet files.
+        """
+        from ._formats import apply_cohort_labels, file_format, read_file
+
+        path = Path(path)
+        fmt = file_format(path)
+        if fmt in ("csv", "tsv") and sheet is None and not kwargs:
+            return cls._from_delimited(path, schema, "," if fmt == "csv" else "\t",
+                                       truth=truth, allow_identifiers=allow_identifiers)
+        frame = read_file(path, schema, sheet=sheet, **kwargs)
+        where = str(path) + (f", sheet {frame.attrs['sheet']!r}" if frame.attrs.get("sheet")
+                             else "")
+        if not allow_identifiers:
+            try:
+                _refuse_identifiers(frame.columns)
+            except SchemaError as err:
+                raise SchemaError(err.problems, source=where) from None
+        frame = apply_cohort_labels(frame, schema, where)
+        truth_df = cls._truth(truth, schema)
+        data = validate(frame, schema, allow_unknown=allow_identifiers, source=where)
+        return cls(data, schema, truth_df, allow_identifiers=allow_identifiers, validate=False)
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write ``data`` as CSV (integer kinds without decimals)."""

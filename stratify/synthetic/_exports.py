@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Cohort, Variable
+from ._export_files import FILE_FORMATS, write_exports
 
 __all__ = ["make_center_exports"]
 
@@ -230,7 +232,8 @@ def _dates_for(durations: np.ndarray, visits: pd.DatetimeIndex, decimals: int
     return dates.where(finite)
 
 
-def make_center_exports(cohort: Cohort, seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict]:
+def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike | None = None,
+                        file_format: str = "csv") -> tuple[dict[str, pd.DataFrame], dict]:
     """The cohort as heterogeneous centre exports, with the mapping that harmonizes them.
 
     Each centre of ``cohort.data["center"]`` writes its patients the way a
@@ -264,17 +267,35 @@ def make_center_exports(cohort: Cohort, seed: int = 0) -> tuple[dict[str, pd.Dat
     seed : int, default=0
         Chooses the centres' styles, visit dates, which sentinel marks each
         missing cell, column order and free-text notes. Same seed, same exports.
+    out : str or path-like, optional
+        A folder to write the exports to, one file a centre
+        (``<centre>.<file_format>``), with the mapping as ``mapping.json``.
+        ``Harmonizer(mapping).transform(out)`` then gives back ``cohort.data``.
+    file_format : {"csv", "tsv", "xlsx", "sav", "dta", "xpt", "sas7bdat", "parquet"}
+        The files' format (with ``out``). The typed formats store what a
+        registry's file of that kind would: Excel numbers, text and dates as
+        cells of their type; SPSS (``.sav``) and Stata (``.dta``) the coded text
+        columns as integer codes with value labels (so the code lists map them
+        through their labels) and dates as dates; SAS and Parquet one type a
+        column. Column names the format does not allow (``Kön`` in SAS,
+        ``anti.SSA`` in Stata, blanks) are changed and the export's name kept
+        as the variable label; the returned exports and mapping carry the
+        names of the files. Text sentinels of numeric columns are missing in
+        the typed formats. Needs ``stratify[formats]`` for all but CSV and TSV.
 
     Returns
     -------
     exports : dict of str to DataFrame
-        One export per centre, keyed by the centre's name, rows in cohort order.
+        One export per centre, keyed by the centre's name, rows in cohort order
+        (with ``out``: the values as made, under the files' column names).
     mapping : dict
-        The harmonization mapping (plain Python types: JSON and YAML ready).
+        The harmonization mapping (plain Python types: JSON and YAML ready);
+        with ``out``, for the files' column names, each centre's ``file``
+        named.
 
     Examples
     --------
-    >>> import warnings
+    >>> import pathlib
     >>> import pandas as pd
     >>> from stratify.data import Cohort, Harmonizer
     >>> cohort = Cohort(pd.DataFrame({
@@ -286,9 +307,24 @@ def make_center_exports(cohort: Cohort, seed: int = 0) -> tuple[dict[str, pd.Dat
     ['Brest', 'Lund']
     >>> harmonized = Harmonizer(mapping).transform(exports)
     >>> pd.testing.assert_frame_equal(harmonized, cohort.data)
+
+    Written to a folder, in Stata's format:
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _, mapping = make_center_exports(cohort, seed=0, out=folder, file_format="dta")
+    >>> sorted(p.name for p in pathlib.Path(folder).iterdir())
+    ['Brest.dta', 'Lund.dta', 'mapping.json']
+    >>> pd.testing.assert_frame_equal(Harmonizer(mapping).transform(folder), cohort.data)
     """
     if not isinstance(cohort, Cohort):
         raise TypeError(f"make_center_exports expects a Cohort; got {type(cohort).__name__}.")
+    if file_format not in FILE_FORMATS:
+        raise ValueError(f"file_format must be one of {list(FILE_FORMATS)}; got "
+                         f"{file_format!r}.")
+    if out is None and file_format != "csv":
+        raise ValueError(f"file_format={file_format!r} says how to write the exports: give the "
+                         f"folder too (out=...).")
     data = cohort.data
     if "center" not in data.columns:
         raise ValueError("make_center_exports needs a 'center' column in cohort.data.")
@@ -318,6 +354,8 @@ def make_center_exports(cohort: Cohort, seed: int = 0) -> tuple[dict[str, pd.Dat
     mapping["description"] = (
         f"Mapping of {len(centres)} synthetic centre exports (make_center_exports, seed={seed})."
         + ("" if not notes else " " + "; ".join(notes) + "."))
+    if out is not None:
+        return write_exports(exports, mapping, out, file_format)
     return exports, mapping
 
 

@@ -8,8 +8,11 @@ silently.
 
 The parts, one job each:
 
-- ``_keys``: the canonical key of a raw value (codes and sentinels match on it)
-  and numbers written as text (``"1/15"``);
+- ``stratify/data/_keys.py`` (shared with the file readers): the canonical key
+  of a raw value (codes and sentinels match on it) and numbers written as text
+  (``"1/15"``);
+- ``_files``: exports given as files (a folder, a list, ``{centre: path}``),
+  each read with its value labels;
 - ``_mapping``: the mapping compiler (checks a mapping against the schema,
   naming every problem) and :func:`load_mapping` (YAML or JSON);
 - ``_convert``: applying a compiled rule to an export column (codes, numbers,

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._formats._labels import means_missing, shared_labels
+from .._keys import _canonical, _keys
 from .._schema import Schema, Variable
-from ._keys import _keys
 from ._mapping import _DAYS_PER_UNIT, _LEVEL_KINDS, _Rule
 from ._report import _HIDDEN
 
@@ -25,6 +27,18 @@ from ._report import _HIDDEN
 class _Findings:
     unmapped_values: dict[str, dict[str, int]] = field(default_factory=dict)
     sentinels: dict[str, int] = field(default_factory=dict)
+    by_label: dict[str, int] = field(default_factory=dict)
+    labelled_missing: dict[str, dict[str, int]] = field(default_factory=dict)
+    collisions: list[str] = field(default_factory=list)
+
+    def add_labelled_missing(self, source: str, label: str, n: int) -> None:
+        if n:
+            counts = self.labelled_missing.setdefault(source, {})
+            counts[label] = counts.get(label, 0) + int(n)
+
+    def add_by_label(self, source: str, n: int) -> None:
+        if n:
+            self.by_label[source] = self.by_label.get(source, 0) + int(n)
 
     def add_values(self, source: str, keys: np.ndarray, hidden: bool) -> None:
         if keys.size == 0:
@@ -52,12 +66,77 @@ def _na_numbers(keys: frozenset[str]) -> np.ndarray:
     return np.array(numbers, dtype=float)
 
 
+def _missing_by_label(keys: np.ndarray, labels: dict[str, str], na: frozenset[str],
+                      skip: frozenset[str] | set[str], source: str,
+                      found: _Findings) -> np.ndarray:
+    """Cells whose code is labelled as missing (a sentinel's text or a label meaning
+    missing, :func:`means_missing`), counted per label; codes in ``skip`` excepted."""
+    gone = np.zeros(keys.shape, dtype=bool)
+    for code, label in labels.items():
+        if code in skip or code in na:
+            continue
+        if means_missing(label) or _canonical(label) in na:
+            hit = keys == code
+            if hit.any():
+                gone |= hit
+                found.add_labelled_missing(source, label, int(hit.sum()))
+    return gone
+
+
+def _by_label(keys: np.ndarray, labels: dict[str, str], codes: dict[str, Any], na: frozenset[str],
+              source: str, found: _Findings) -> np.ndarray:
+    """Keys of the code list for each cell: a code listed itself is kept, a code whose
+    label is listed takes its label's key. Labels that disagree with the codes or that
+    several codes share are recorded in ``found.collisions``."""
+    out = keys.copy()
+    present = set(keys[keys != None].tolist())  # noqa: E711 - elementwise on an object array
+    via_label: dict[str, str] = {}
+    candidates: dict[str, str] = {}
+    for code, label in labels.items():
+        key = _canonical(label)
+        if code not in present or code in na or key is None:
+            continue
+        if code not in codes:
+            candidates[code] = label
+        if code in codes:
+            if key in codes and key != code and not _same_level(codes[key], codes[code]):
+                found.collisions.append(
+                    f"column {source!r}: code {code} is labelled {label!r}, which the code list "
+                    f"maps to {codes[key]!r}, but code {code} itself maps to {codes[code]!r}")
+            continue
+        if key in codes:
+            via_label[code] = label
+    for label, shared in shared_labels(candidates).items():
+        if any(code in via_label for code in shared):  # the code list maps by this label
+            found.collisions.append(
+                f"column {source!r}: the value labels collide: codes {', '.join(shared)} are "
+                f"all labelled {label!r}, so the file cannot tell them apart; map the codes "
+                f"themselves in 'codes'")
+    for code, label in via_label.items():
+        hit = keys == code
+        out[hit] = _canonical(label)
+        found.add_by_label(source, int(hit.sum()))
+    return out
+
+
+def _same_level(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(a == b)
+
+
 def _apply_codes(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[str],
-                 found: _Findings, hidden: bool) -> np.ndarray:
+                 found: _Findings, hidden: bool, labels: dict[str, str] | None = None
+                 ) -> np.ndarray:
     keys = _keys(series)
     present = keys != None  # noqa: E711 - elementwise on an object array
     sentinel = present & np.isin(keys, list(na))
     codes = rule.codes or {}
+    if labels:
+        gone = _missing_by_label(keys, labels, na, set(codes), rule.source, found)
+        keys = _by_label(keys, labels, codes, na, rule.source, found)
+        keys[gone] = None
+        present &= ~gone
     lookup = pd.Series(keys).map(codes)
     in_list = present & pd.Series(keys).isin(list(codes)).to_numpy()
     coded_missing = in_list & lookup.isna().to_numpy()
@@ -70,7 +149,12 @@ def _apply_codes(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[st
 
 
 def _apply_number(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[str],
-                  found: _Findings, hidden: bool) -> np.ndarray:
+                  found: _Findings, hidden: bool, labels: dict[str, str] | None = None
+                  ) -> np.ndarray:
+    if labels:
+        gone = _missing_by_label(_keys(series), labels, na, set(), rule.source, found)
+        if gone.any():
+            series = series.mask(pd.Series(gone, index=series.index))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         sentinel = np.isin(values, _na_numbers(na))
@@ -111,7 +195,8 @@ def _duration(this: pd.Series, other: pd.Series, rule: _Rule) -> np.ndarray:
 
 
 def _apply_label(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[str],
-                 found: _Findings, hidden: bool) -> np.ndarray:
+                 found: _Findings, hidden: bool, value_labels: dict[str, str] | None = None
+                 ) -> np.ndarray:
     raw = series.to_numpy(dtype=object)
     keys = _keys(series)
     labels = np.array([v.strip() if isinstance(v, str) else k for v, k in zip(raw, keys)],
@@ -119,12 +204,51 @@ def _apply_label(series: pd.Series, rule: _Rule, var: Variable, na: frozenset[st
     present = keys != None  # noqa: E711 - elementwise on an object array
     sentinel = present & np.isin(keys, list(na))
     found.add_sentinels(rule.source, sentinel.sum())
+    if value_labels:
+        gone = _missing_by_label(keys, value_labels, na, set(), rule.source, found)
+        labels = np.where(gone, np.array(None, dtype=object), labels)
+        present &= ~gone
+        labels = _labelled_levels(keys, labels, value_labels, var, ~gone & ~sentinel,
+                                  rule.source, found)
     labels = np.where(sentinel, np.array(None, dtype=object), labels)
     if var.levels is not None:
         off_level = present & ~sentinel & ~np.isin(labels, [str(v) for v in var.levels])
         found.add_values(rule.source, labels[off_level], hidden)
         labels = np.where(off_level, np.array(None, dtype=object), labels)
     return labels
+
+
+def _labelled_levels(keys: np.ndarray, values: np.ndarray, value_labels: dict[str, str],
+                     var: Variable, usable: np.ndarray, source: str,
+                     found: _Findings) -> np.ndarray:
+    """A text variable's labelled codes as their labels: where the label is a level of
+    the variable (or the variable takes any label, like ``center``) and the code itself
+    is not another level."""
+    levels = None if var.levels is None else {str(v) for v in var.levels}
+    out = values.copy()
+    via_label: dict[str, str] = {}
+    present = set(keys[usable & (keys != None)].tolist())  # noqa: E711 - elementwise
+    for code, label in value_labels.items():
+        if code not in present:
+            continue
+        if levels is None:
+            via_label[code] = label
+        elif label in levels:
+            if code in levels and code != label:
+                found.collisions.append(
+                    f"column {source!r}: code {code} is labelled {label!r}; both are levels "
+                    f"of {var.name!r}, so the codes and their labels disagree")
+                continue
+            via_label[code] = label
+    for label, shared in shared_labels(via_label).items():
+        found.collisions.append(
+            f"column {source!r}: the value labels collide: codes {', '.join(shared)} are all "
+            f"labelled {label!r}, so the file cannot tell them apart")
+    for code, label in via_label.items():
+        hit = usable & (keys == code)
+        out[hit] = label
+        found.add_by_label(source, int(hit.sum()))
+    return out
 
 
 def _parse_dates(series: pd.Series, fmt: str, source: str, na: frozenset[str],

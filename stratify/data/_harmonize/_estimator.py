@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -19,6 +19,8 @@ import pandas as pd
 
 from ..._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from .._cohort import identifier_columns
+from .._formats._labels import label_lookup
+from .._keys import _canonical, _keys
 from .._schema import PSS_SCHEMA, Schema
 from .._validate import Problem, SchemaError, validate
 from ._convert import (
@@ -31,7 +33,7 @@ from ._convert import (
     _parse_dates,
     _schema_order,
 )
-from ._keys import _canonical, _keys
+from ._files import read_exports
 from ._mapping import _Centre, _compile_mapping, _suggest, load_mapping
 from ._report import HarmonizationReport
 
@@ -98,6 +100,8 @@ class Harmonizer:
               follow_up_months: {to: lymphoma_time_years, scale: 1/12}
               GE_IFI44: mol_IFI44
             ignore: [comments]     # dropped on purpose, reported as ignored
+            file: uppsala_2024.sav # optional: the centre's export file (see transform)
+            sheet: Patients        # optional: the worksheet of an .xlsx file
 
     A rule is a schema column name (a rename) or a mapping with these keys:
 
@@ -251,14 +255,29 @@ class Harmonizer:
         """Same as :meth:`transform` (harmonization learns nothing from the data)."""
         return self.fit().transform(X)
 
-    def transform(self, X: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-        """Harmonize ``{centre: export}`` into one validated frame.
+    def transform(self, X: Mapping[str, pd.DataFrame | str | os.PathLike] | str | os.PathLike
+                  | Sequence[str | os.PathLike]) -> pd.DataFrame:
+        """Harmonize ``{centre: export}`` (or export files) into one validated frame.
 
         Parameters
         ----------
-        X : dict of str to DataFrame
+        X : dict of str to DataFrame or path, folder, or list of files
             One export per centre, keyed by the centre's name in the mapping.
             An export's index is used when its name is a mapped column.
+            Files (a folder of them, a list, or paths as the dict's values)
+            are read with :func:`~stratify.data.read_file`, one centre a file,
+            in any mix of the formats it reads. A file belongs to the centre
+            whose mapping names it (``file: Uppsala_2024.sav``), else to the
+            centre whose name is its stem (``Uppsala.sav``) or starts or ends
+            it after an underscore (``exports_Uppsala.csv``); an ``.xlsx``
+            file's sheet is the centre's ``sheet`` (by default its one sheet
+            with data). Files of a folder that no centre claims are reported
+            (``report_.unmatched_files``), not read. CSV and TSV cells are read
+            as text; the other formats keep their types, dates and value
+            labels: a labelled code maps through its label when the code list
+            lists the label, and a label meaning missing (``"not done"``,
+            :data:`~stratify.data.MISSING_LABELS`) makes the value missing,
+            counted in ``report_.labelled_missing``.
 
         Returns
         -------
@@ -269,7 +288,9 @@ class Harmonizer:
         ------
         ValueError
             For a bad mapping, an export of a centre the mapping does not know,
-            a header problem or (``on_unmapped="error"``) anything unmapped.
+            a header problem, an unreadable file, value labels that collide
+            (two codes with one label that the code list uses) or disagree
+            with the codes, or (``on_unmapped="error"``) anything unmapped.
         SchemaError
             For duplicate patient ids (within or across centres) and values
             that break the schema after mapping.
@@ -277,16 +298,20 @@ class Harmonizer:
         self._validate_params()
         centres = _compile_mapping(self.mapping, self.schema)
         self.centres_ = list(centres)
+        X, files, unmatched = read_exports(X, centres)
+        attrs = ({str(name): dict(frame.attrs) for name, frame in X.items()
+                  if isinstance(frame, pd.DataFrame)} if isinstance(X, Mapping) else {})
         exports = self._check_exports(X, centres)
         without = [name for name in centres if name not in exports]
         if without:
             warnings.warn(f"Harmonizer: {len(without)} mapped centre(s) got no export and are "
                           f"absent from the result: {without}.", UserWarning, stacklevel=2)
-        report = HarmonizationReport()
+        report = HarmonizationReport(files=files, unmatched_files=unmatched)
         for name, frame in exports.items():
             centre = centres[name]
             known = set(centre.sources) | set(centre.ignore)
             report.n_rows_in[name] = len(frame)
+            report.n_columns_in[name] = frame.shape[1]
             report.unmapped_columns[name] = [c for c in frame.columns if c not in known]
             report.ignored_columns[name] = [c for c in centre.ignore if c in frame.columns]
             report.absent_columns[name] = [c for c in centre.sources if c not in frame.columns]
@@ -297,14 +322,23 @@ class Harmonizer:
 
         parts: dict[str, pd.DataFrame] = {}
         problems: list[Problem] = []
+        collisions: list[str] = []
         for name, frame in exports.items():
-            part, found, excluded = self._harmonize_centre(centres[name], frame, problems)
+            part, found, excluded = self._harmonize_centre(centres[name], frame, problems,
+                                                           attrs.get(name))
             report.unmapped_values[name] = found.unmapped_values
             report.sentinels[name] = found.sentinels
             report.excluded_rows[name] = excluded
+            report.labels_used[name] = found.by_label
+            report.labelled_missing[name] = found.labelled_missing
+            _record_mapped(report, centres[name], frame, found)
+            collisions += [f"centre {name!r}, {c}" for c in found.collisions]
             if part is not None:
                 parts[name] = part
                 report.n_rows_out[name] = len(part)
+        if collisions:
+            raise ValueError(f"{len(collisions)} problem(s) with the value labels of the "
+                             f"exports:\n" + "\n".join(f"  - {c}" for c in collisions))
         if not problems:
             problems += _duplicates_across(parts)
         if problems:
@@ -324,8 +358,9 @@ class Harmonizer:
 
     def _check_exports(self, X: Any, centres: dict[str, _Centre]) -> dict[str, pd.DataFrame]:
         if isinstance(X, pd.DataFrame) or not isinstance(X, Mapping):
-            raise TypeError("Harmonizer.transform expects a dict {centre name: DataFrame}; "
-                            f"got {type(X).__name__}.")
+            raise TypeError("Harmonizer.transform expects a dict {centre name: DataFrame or "
+                            "file}, a folder or a list of export files; got "
+                            f"{type(X).__name__}.")
         if not X:
             raise ValueError("Harmonizer.transform got no export (an empty dict).")
         problems = []
@@ -367,9 +402,15 @@ class Harmonizer:
                              + "\n".join(f"  - {p}" for p in problems))
         return exports
 
-    def _harmonize_centre(self, centre: _Centre, frame: pd.DataFrame, problems: list[Problem]
+    def _harmonize_centre(self, centre: _Centre, frame: pd.DataFrame, problems: list[Problem],
+                          attrs: Mapping[str, Any] | None = None
                           ) -> tuple[pd.DataFrame | None, _Findings, dict[str, int]]:
         found = _Findings()
+        attrs = attrs or {}
+        value_labels = attrs.get("value_labels") or {}
+        for column, n in (attrs.get("declared_missing") or {}).items():
+            if column in centre.sources:  # the file's own missing codes, read as missing
+                found.add_sentinels(str(column), int(n))
         empty = _empty_rows(frame)
         excluded = {"all values missing (empty row)": int(empty.sum())} if empty.any() else {}
         row_numbers = np.flatnonzero(~empty) + 1
@@ -413,15 +454,16 @@ class Harmonizer:
             na = centre.na_values | rule.na_values
             hidden = bool(identifier_columns([rule.source]))
             series = frame[rule.source]
+            labels = label_lookup(value_labels.get(rule.source) or {})
             if rule.date is not None:
                 values = _duration(parsed(rule.source), parsed(str(rule.reference or rule.start)),
                                    rule)
             elif rule.codes is not None:
-                values = _apply_codes(series, rule, var, na, found, hidden)
+                values = _apply_codes(series, rule, var, na, found, hidden, labels)
             elif var.is_numeric:
-                values = _apply_number(series, rule, var, na, found, hidden)
+                values = _apply_number(series, rule, var, na, found, hidden, labels)
             else:
-                values = _apply_label(series, rule, var, na, found, hidden)
+                values = _apply_label(series, rule, var, na, found, hidden, labels)
             columns[rule.target] = values
             described[rule.target] = rule.describe()
         if "center" not in columns:
@@ -436,6 +478,27 @@ class Harmonizer:
                 problems.append(Problem(p.column, f"{where}, {how}: {p.rule}", p.rows, p.n_rows))
             return None, found, excluded
         return out, found, excluded
+
+
+def _record_mapped(report: HarmonizationReport, centre: _Centre, frame: pd.DataFrame,
+                   found: _Findings) -> None:
+    """Which export columns the centre's rules mapped, to what, and which were converted."""
+    mapped: dict[str, str] = {}
+    converted: list[str] = []
+    for rule in centre.rules:
+        if rule.source not in frame.columns:
+            continue
+        target = rule.target if rule.target is not None else f"<{rule.role}>"
+        how = rule.describe().removeprefix(f"export column {rule.source!r}").strip()
+        if found.by_label.get(rule.source):
+            how = (how[:-1] + ", value labels)") if how else "(value labels)"
+        text = f"{target} {how}".strip()
+        mapped[rule.source] = (mapped[rule.source] + "; " + text) if rule.source in mapped \
+            else text
+        if how and rule.target not in (None, "patient_id") and rule.source not in converted:
+            converted.append(rule.source)
+    report.mapped_columns[centre.name] = mapped
+    report.converted_columns[centre.name] = converted
 
 
 def _duplicates_across(parts: dict[str, pd.DataFrame]) -> list[Problem]:

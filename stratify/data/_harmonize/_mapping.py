@@ -19,11 +19,11 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from .._keys import _as_number, _canonical
 from .._schema import Schema, Variable
-from ._keys import _as_number, _canonical
 
 _TOP_KEYS = ("centres", "description", "version")
-_CENTRE_KEYS = ("columns", "na_values", "ignore", "description")
+_CENTRE_KEYS = ("columns", "na_values", "ignore", "description", "file", "sheet")
 _RULE_KEYS = ("to", "scale", "offset", "codes", "na_values", "date", "reference", "start",
               "unit", "decimals", "role")
 _ROLES = ("reference_date",)
@@ -72,6 +72,8 @@ class _Centre:
     na_values: frozenset[str]
     rules: tuple[_Rule, ...]
     ignore: tuple[str, ...]
+    file: str | None = None
+    sheet: str | int | None = None
 
     @property
     def sources(self) -> list[str]:
@@ -314,7 +316,14 @@ def _compile_centre(name: str, spec: Any, schema: Schema, problems: list[str]) -
             problems.append(f"{where}: columns {sources} all map to {target!r}; map one")
     if targets["patient_id"] == 0:
         problems.append(f"{where}: no column maps to 'patient_id'")
-    centre = _Centre(name, na_values, tuple(rules), ignore)
+    file, sheet = spec.get("file"), spec.get("sheet")
+    if file is not None and not isinstance(file, str):
+        problems.append(f"{where}: 'file' must be the export's file name")
+        file = None
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        problems.append(f"{where}: 'sheet' must be a worksheet name or a 0-based position")
+        sheet = None
+    centre = _Centre(name, na_values, tuple(rules), ignore, file, sheet)
     formats = centre.date_formats
     for rule in rules:
         for ref in (rule.reference, rule.start):

@@ -41,6 +41,26 @@ class HarmonizationReport:
         codes mapped to missing) and became missing.
     excluded_rows : dict of str to dict of str to int
         Per centre, rows left out and the reason.
+    files : dict of str to str
+        Per centre read from a file: the file, its format (and sheet).
+    unmatched_files : list of str
+        Files of the folder given to ``transform`` that no centre of the
+        mapping claims (not read).
+    n_columns_in : dict of str to int
+        Columns in each export.
+    mapped_columns : dict of str to dict of str to str
+        Per centre, each export column mapped and what it became
+        (``"igg_g_l (scale 0.01)"``).
+    converted_columns : dict of str to list of str
+        Export columns whose values were converted on the way (code list,
+        unit, date, value labels), not only renamed.
+    labels_used : dict of str to dict of str to int
+        Per centre and export column, values mapped through their value label
+        (SPSS, Stata, REDCap).
+    labelled_missing : dict of str to dict of str to dict of str to int
+        Per centre and export column, values set to missing because their
+        value label means missing (``"not done"``, ``"unknown"``; see
+        :data:`stratify.data.MISSING_LABELS`) or is a sentinel, by label.
 
     Examples
     --------
@@ -65,6 +85,13 @@ class HarmonizationReport:
     absent_columns: dict[str, list[str]] = field(default_factory=dict)
     sentinels: dict[str, dict[str, int]] = field(default_factory=dict)
     excluded_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    unmatched_files: list[str] = field(default_factory=list)
+    n_columns_in: dict[str, int] = field(default_factory=dict)
+    mapped_columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    converted_columns: dict[str, list[str]] = field(default_factory=dict)
+    labels_used: dict[str, dict[str, int]] = field(default_factory=dict)
+    labelled_missing: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     @property
     def centres(self) -> list[str]:
@@ -74,24 +101,41 @@ class HarmonizationReport:
     @property
     def clean(self) -> bool:
         """True when no column and no value was left unmapped."""
-        return not (any(self.unmapped_columns.values())
+        return not (any(self.unmapped_columns.values()) or self.unmatched_files
                     or any(any(v.values()) for v in self.unmapped_values.values()))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per centre and finding: ``centre, item, column, value, count``.
 
-        ``item`` is one of ``rows_in``, ``rows_out``, ``unmapped_column``,
+        ``item`` is one of ``file`` (the file in ``value``), ``rows_in``,
+        ``columns_in``, ``rows_out``, ``mapped_column`` (the schema column and
+        how in ``value``), ``converted_column``, ``unmapped_column``,
         ``unmapped_value``, ``ignored_column``, ``absent_column``,
-        ``sentinel`` and ``excluded_rows`` (with the reason in ``value``).
+        ``sentinel``, ``value_labels`` (values mapped by their label),
+        ``labelled_missing`` (the label in ``value``), ``excluded_rows`` (with
+        the reason in ``value``) and ``unmatched_file`` (centre ``<none>``).
         """
         rows: list[tuple] = []
         na = pd.NA
         for centre in dict.fromkeys([*self.n_rows_in, *self.unmapped_columns,
                                      *self.unmapped_values]):
+            if centre in self.files:
+                rows.append((centre, "file", na, self.files[centre], 1))
             if centre in self.n_rows_in:
                 rows.append((centre, "rows_in", na, na, self.n_rows_in[centre]))
+            if centre in self.n_columns_in:
+                rows.append((centre, "columns_in", na, na, self.n_columns_in[centre]))
             if centre in self.n_rows_out:
                 rows.append((centre, "rows_out", na, na, self.n_rows_out[centre]))
+            rows += [(centre, "mapped_column", col, how, 1)
+                     for col, how in self.mapped_columns.get(centre, {}).items()]
+            rows += [(centre, "converted_column", col, self.mapped_columns.get(centre, {})
+                      .get(col, na), 1) for col in self.converted_columns.get(centre, [])]
+            rows += [(centre, "value_labels", col, na, n)
+                     for col, n in self.labels_used.get(centre, {}).items()]
+            for col, labels in self.labelled_missing.get(centre, {}).items():
+                rows += [(centre, "labelled_missing", col, label, n)
+                         for label, n in labels.items()]
             for item, columns in (("unmapped_column", self.unmapped_columns),
                                   ("ignored_column", self.ignored_columns),
                                   ("absent_column", self.absent_columns)):
@@ -102,6 +146,7 @@ class HarmonizationReport:
                 rows.append((centre, "sentinel", col, na, n))
             for reason, n in self.excluded_rows.get(centre, {}).items():
                 rows.append((centre, "excluded_rows", na, reason, n))
+        rows += [("<none>", "unmatched_file", na, path, 1) for path in self.unmatched_files]
         frame = pd.DataFrame(rows, columns=["centre", "item", "column", "value", "count"])
         frame = frame.astype({"centre": "string", "item": "string", "column": "string",
                               "value": "string", "count": "int64"})
@@ -114,6 +159,19 @@ class HarmonizationReport:
         for centre in self.centres:
             lines.append(f"centre {centre!r}: {self.n_rows_in[centre]} rows in, "
                          f"{self.n_rows_out.get(centre, 0)} out")
+            if centre in self.files:  # read from a file: what was read, mapped, converted
+                mapped = self.mapped_columns.get(centre, {})
+                lines.append(f"  read {self.files[centre]}: {self.n_columns_in.get(centre, 0)} "
+                             f"columns; {len(mapped)} mapped, "
+                             f"{len(self.converted_columns.get(centre, []))} of them converted, "
+                             f"{len(self.unmapped_columns.get(centre, []))} left out, "
+                             f"{len(self.ignored_columns.get(centre, []))} ignored")
+            if self.labels_used.get(centre):
+                lines.append("  values mapped by their value label: " + ", ".join(
+                    f"{col!r} x {n}" for col, n in self.labels_used[centre].items()))
+            for col, labels in self.labelled_missing.get(centre, {}).items():
+                lines.append(f"  labelled missing in {col!r}: " + ", ".join(
+                    f"{label!r} x {n}" for label, n in labels.items()))
             for label, columns in (("unmapped columns (left out)", self.unmapped_columns),
                                    ("ignored columns", self.ignored_columns),
                                    ("mapped columns absent from the export",
@@ -131,11 +189,15 @@ class HarmonizationReport:
                     f"{col!r} x {n}" for col, n in self.sentinels[centre].items()))
             for reason, n in self.excluded_rows.get(centre, {}).items():
                 lines.append(f"  rows excluded: {n} ({reason})")
+        if self.unmatched_files:
+            lines.append(f"files that no centre claims (not read): {self.unmatched_files}")
         return "\n".join(lines)
 
     def _summary(self, limit: int = 12) -> str:
         """A short account of the unmapped items, for warnings and errors."""
         items = []
+        if self.unmatched_files:
+            items.append(f"files that no centre claims (not read): {self.unmatched_files}")
         for centre, columns in self.unmapped_columns.items():
             if columns:
                 items.append(f"centre {centre!r}: unmapped column(s) {columns}")
