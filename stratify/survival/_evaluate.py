@@ -22,7 +22,7 @@ from ._calibration import (
     calibration_table,
 )
 from ._checks import check_features, check_score, row_index
-from ._metrics import compute_metrics, horizon_label, metric_names
+from ._metrics import compute_metrics, horizon_label, ipcw_target, metric_names
 from ._target import TARGET_DTYPE, check_target
 
 __all__ = ["SurvivalEvaluation", "evaluate", "evaluate_score"]
@@ -38,6 +38,11 @@ GRID_START_QUANTILE = 0.1
 
 MAX_FAILED_SHARE = 0.1
 """Share of bootstrap resamples without a metric above which a warning is raised."""
+
+MIN_RESAMPLES_SHARE = 0.5
+"""An interval needs the metric in more than this share of the bootstrap resamples (of
+the refits, for the optimism): built from fewer, it is left missing and the warning
+says why."""
 
 
 @dataclass
@@ -83,6 +88,13 @@ class SurvivalEvaluation:
     optimism_replicates : DataFrame or None
         Per refit (``optimism=True``): the metric on its bootstrap sample minus
         the metric on the original data.
+    failures : DataFrame or None
+        Per bootstrapped metric (index ``metric``): ``estimate_error``, why
+        the estimate could not be computed ("" when it was);
+        ``failed_resamples`` and ``failed_share``, the bootstrap resamples
+        that could not give it; ``reason``, the most frequent reason there;
+        with optimism correction also ``failed_refits``. Each is warned about
+        when it matters (see :func:`evaluate`).
     """
 
     metrics: pd.DataFrame
@@ -95,6 +107,7 @@ class SurvivalEvaluation:
     bootstrap: pd.DataFrame | None = field(default=None, repr=False)
     calibration_in_the_large: pd.DataFrame | None = None
     optimism_replicates: pd.DataFrame | None = field(default=None, repr=False)
+    failures: pd.DataFrame | None = field(default=None, repr=False)
 
     def summary(self) -> str:
         """The metrics as text, one line each."""
@@ -122,6 +135,23 @@ def _check_times(times: Any, time: np.ndarray, caller: str) -> np.ndarray:
     return t
 
 
+def _warn_truncation(event: np.ndarray, time: np.ndarray, train: np.ndarray | None,
+                     caller: str) -> None:
+    """Say how many held-out patients the IPCW metrics see censored at the last training
+    time (:func:`ipcw_target`)."""
+    _, patients, events = ipcw_target(event, time, train)
+    if patients or events:
+        assert train is not None
+        warnings.warn(
+            f"{caller}: {patients} patient(s) followed beyond the last time of y_train "
+            f"({float(train['time'].max()):g}), where the censoring distribution is not "
+            f"estimated: for Uno's C, the AUCs and the Brier scores they are censored "
+            f"there ({events} event(s) after it, or where the training censoring survival "
+            "is 0, counted as censored), as scikit-survival advises; the horizons lie "
+            "before it, so these metrics are those of the whole held-out set.",
+            UserWarning, stacklevel=3)
+
+
 def _grid(time: np.ndarray, times: np.ndarray) -> np.ndarray:
     # scikit-survival refuses Brier time points outside a sample's follow-up, so the
     # grid starts at a quantile that every bootstrap resample reaches below.
@@ -138,14 +168,16 @@ def _target(event: np.ndarray, time: np.ndarray) -> np.ndarray:
 def _bootstrap_chunk(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
                      survival: np.ndarray, times: np.ndarray, grid: np.ndarray,
                      train: np.ndarray | None, tau: float, size: int,
-                     seed: int) -> list[dict[str, float]]:
+                     seed: int) -> list[tuple[dict[str, float], dict[str, str]]]:
+    """Metrics of ``size`` bootstrap resamples, each with why a metric is missing."""
     rng = np.random.default_rng(seed)
     n = time.size
     out = []
     for _ in range(size):
         rows = rng.integers(0, n, n)
-        out.append(compute_metrics(event[rows], time[rows], risk[rows], survival[rows], times,
-                                   grid, train, tau))
+        reasons: dict[str, str] = {}
+        out.append((compute_metrics(event[rows], time[rows], risk[rows], survival[rows], times,
+                                    grid, train, tau, reasons), reasons))
     return out
 
 
@@ -178,28 +210,80 @@ def _refit_metrics(model: Any, X: Any, event: np.ndarray, time: np.ndarray, time
     return {k: own[k] - original[k] for k in own}
 
 
-def _summarize(estimates: dict[str, float], replicates: list[dict[str, float]],
-               names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _failure_table(names: list[str], estimate_errors: dict[str, str],
+                   boot: pd.DataFrame | None,
+                   reasons: list[dict[str, str]]) -> pd.DataFrame:
+    """Per metric: why its estimate is missing, and how many resamples failed and why."""
+    table = pd.DataFrame(index=pd.Index(names, name="metric"))
+    table["estimate_error"] = [estimate_errors.get(m, "") for m in names]
+    if boot is None:
+        table["failed_resamples"] = 0
+        table["failed_share"] = 0.0
+        table["reason"] = ""
+        return table
+    failed = boot.isna().sum()
+    table["failed_resamples"] = failed.reindex(names).astype(int)
+    table["failed_share"] = failed.reindex(names) / len(boot)
+    common = []
+    for m in names:
+        counts = pd.Series([r[m] for r in reasons if m in r], dtype=object).value_counts()
+        common.append(str(counts.index[0]) if len(counts) else "")
+    table["reason"] = common
+    return table
+
+
+def _warn_failures(failures: pd.DataFrame, total: int, what: str, column: str,
+                   stacklevel: int) -> list[str]:
+    """Warn about metrics missing in more than ``MAX_FAILED_SHARE`` of ``total`` resamples
+    (or refits); return those missing in more than half, whose intervals are left out."""
+    share = failures[column] / total if total else failures[column] * 0.0
+    many = failures.index[share > MAX_FAILED_SHARE].tolist()
+    if not many:
+        return []
+    dropped = failures.index[share > MIN_RESAMPLES_SHARE].tolist()
+    listed = "; ".join(
+        f"{m} {int(failures.loc[m, column])} of {total}"
+        + (f" ({failures.loc[m, 'reason']})" if failures.loc[m, "reason"] else "")
+        for m in many)
+    text = (f"evaluate: in more than {MAX_FAILED_SHARE:.0%} of the {total} {what} these "
+            f"metrics could not be computed: {listed}.")
+    if dropped:
+        text += (f" Missing in more than half of them, the {'optimism' if 'refit' in what else 'interval'} "
+                 f"of {dropped} is left missing: it would describe only the "
+                 f"{what} that happened to allow it.")
+    kept = [m for m in many if m not in dropped]
+    if kept:
+        text += f" The intervals of {kept} rest on the remaining {what}."
+    warnings.warn(text, UserWarning, stacklevel=stacklevel)
+    return dropped
+
+
+def _summarize(estimates: dict[str, float], estimate_errors: dict[str, str],
+               results: list[tuple[dict[str, float], dict[str, str]]],
+               names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
     table = pd.DataFrame({"estimate": pd.Series(estimates)}).reindex(names)
-    if not replicates:
+    missing = [m for m in names if not np.isfinite(table.loc[m, "estimate"])]
+    if missing:
+        warnings.warn(
+            "evaluate: these metrics could not be computed on the data: "
+            + "; ".join(f"{m} ({estimate_errors.get(m, 'not finite')})" for m in missing) + ".",
+            UserWarning, stacklevel=4)
+    if not results:
         table["lower"] = table["upper"] = table["se"] = np.nan
         table.index.name = "metric"
-        return table, None
-    boot = pd.DataFrame(replicates, columns=names)
-    failed = boot.isna().mean()
-    too_many = failed[(failed > MAX_FAILED_SHARE) & table["estimate"].notna()]
-    if not too_many.empty:
-        warnings.warn(
-            "evaluate: in more than 10 % of bootstrap resamples these metrics could not be "
-            f"computed (e.g. no event before a horizon): {too_many.index.tolist()}; their "
-            "intervals rest on the remaining resamples.", UserWarning, stacklevel=3)
+        return table, None, _failure_table(names, estimate_errors, None, [])
+    boot = pd.DataFrame([r for r, _ in results], columns=names)
+    failures = _failure_table(names, estimate_errors, boot, [why for _, why in results])
+    dropped = _warn_failures(failures, len(boot), "bootstrap resamples", "failed_resamples",
+                             stacklevel=5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         table["lower"] = boot.quantile(0.025)
         table["upper"] = boot.quantile(0.975)
         table["se"] = boot.std(ddof=1)
+    table.loc[dropped, ["lower", "upper", "se"]] = np.nan
     table.index.name = "metric"
-    return table, boot
+    return table, boot, failures
 
 
 def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
@@ -208,7 +292,9 @@ def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
                           seed: int, n_jobs: int | None) -> SurvivalEvaluation:
     tau = float(times[-1])
     names = metric_names(times)
-    estimates = compute_metrics(event, time, risk, survival, times, grid, train, tau)
+    estimate_errors: dict[str, str] = {}
+    estimates = compute_metrics(event, time, risk, survival, times, grid, train, tau,
+                                estimate_errors)
     chunks = [BOOTSTRAP_CHUNK] * (n_bootstrap // BOOTSTRAP_CHUNK)
     if n_bootstrap % BOOTSTRAP_CHUNK:
         chunks.append(n_bootstrap % BOOTSTRAP_CHUNK)
@@ -216,7 +302,8 @@ def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
     parts = parallel.run(_bootstrap_chunk,
                          [(event, time, risk, survival, times, grid, train, tau, size, s)
                           for size, s in zip(chunks, seeds)], n_jobs=n_jobs)
-    metrics, boot = _summarize(estimates, [r for part in parts for r in part], names)
+    metrics, boot, failures = _summarize(estimates, estimate_errors,
+                                         [r for part in parts for r in part], names)
     large, extra = _in_the_large(event, time, survival, times, seed)
     metrics = pd.concat([metrics, extra])
     metrics.index.name = "metric"
@@ -229,7 +316,7 @@ def _evaluate_predictions(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
     return SurvivalEvaluation(metrics=metrics, calibration=calibration, predictions=predictions,
                               times=[float(t) for t in times], tau=tau, grid=grid,
                               n_bootstrap=int(n_bootstrap), bootstrap=boot,
-                              calibration_in_the_large=large)
+                              calibration_in_the_large=large, failures=failures)
 
 
 def _in_the_large(event: np.ndarray, time: np.ndarray, survival: np.ndarray,
@@ -265,6 +352,12 @@ def _check_common(y: Any, times: Any, y_train: Any, n_bootstrap: Any,
     train = None
     if y_train is not None:
         train = _target(*check_target(y_train, caller))
+        last = float(train["time"].max())
+        if t[-1] >= last:
+            raise ValueError(
+                f"{caller}: every horizon in times must be before the last time of y_train "
+                f"({last:g}), whose censoring distribution weights the IPCW metrics; got "
+                f"{t.tolist()}.")
     if not isinstance(n_bootstrap, (int, np.integer)) or isinstance(n_bootstrap, bool) \
             or n_bootstrap < 0:
         raise ValueError(f"The 'n_bootstrap' parameter of {caller} must be an int >= 0. "
@@ -309,10 +402,22 @@ def evaluate(model: Any, X: Any, y: Any, times: Any, *, n_bootstrap: int = 200,
 
     The IPCW metrics weight by the censoring distribution of ``y_train``
     (default ``y``; pass the training target when ``X, y`` are a held-out set).
-    Intervals are 95 % bootstrap percentile intervals over ``n_bootstrap``
-    resamples of patients, the model's predictions held fixed; a metric a
-    resample cannot give (e.g. no event before a horizon) is left out of
-    that resample. The calibration table compares, per decile of predicted
+    That distribution is not estimated beyond the last time of ``y_train``:
+    every horizon must lie before it (``ValueError`` otherwise), and
+    held-out patients followed beyond it are censored there for Uno's C,
+    the AUCs and the Brier scores, as scikit-survival advises (a warning
+    gives their number; the metrics at the horizons are those of the whole
+    held-out set, since such a patient is event-free at each horizon either
+    way). Intervals are 95 % bootstrap percentile intervals over
+    ``n_bootstrap`` resamples of patients, the model's predictions held
+    fixed; a metric a resample cannot give (e.g. no event before a horizon)
+    is left out of that resample. No metric is missing silently: a warning
+    names every metric that cannot be computed on the data, and every
+    metric missing in more than 10 % of the resamples (with the count and
+    the most frequent reason); an interval is left missing when the metric
+    is missing in more than half of them, since it would describe only the
+    resamples that happened to allow it (the same for the optimism and the
+    refits). ``failures`` of the result holds the counts and reasons. The calibration table compares, per decile of predicted
     risk, the Kaplan-Meier risk with the mean prediction.
 
     With ``optimism=True``, Harrell's bootstrap optimism correction
@@ -382,6 +487,7 @@ def evaluate(model: Any, X: Any, y: Any, times: Any, *, n_bootstrap: int = 200,
         fitted = model
     except NotFittedError:
         fitted = clone(model).fit(X, y)
+    _warn_truncation(event, time, train, caller)
     grid = _grid(time, t)
     risk = np.asarray(fitted.predict(X), dtype=float)
     survival = fitted.predict_survival(X, np.concatenate([t, grid])).to_numpy()
@@ -395,6 +501,12 @@ def evaluate(model: Any, X: Any, y: Any, times: Any, *, n_bootstrap: int = 200,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result.metrics["optimism"] = replicates.mean()
+        failures = result.failures
+        assert failures is not None
+        failures["failed_refits"] = replicates.isna().sum().reindex(failures.index).astype(int)
+        dropped = _warn_failures(failures.assign(reason=""), n_bootstrap, "optimism refits",
+                                 "failed_refits", stacklevel=3)
+        result.metrics.loc[dropped, "optimism"] = np.nan
         result.metrics["corrected"] = result.metrics["estimate"] - result.metrics["optimism"]
         result.optimism_replicates = replicates
     return result
@@ -446,9 +558,14 @@ def evaluate_score(score: Any, y: Any, times: Any, *, n_bootstrap: int = 200,
     caller = "evaluate_score"
     event, time, t, train = _check_common(y, times, y_train, n_bootstrap, caller)
     values = check_score(score, time.size, caller)
+    _warn_truncation(event, time, train, caller)
     grid = _grid(time, t)
     frame = pd.DataFrame({"score": values})
-    recalibration = LymphomaRiskModel(method="cox").fit(frame, _target(event, time))
+    try:
+        recalibration = LymphomaRiskModel(method="cox").fit(frame, _target(event, time))
+    except ValueError as exc:
+        raise ValueError(f"{caller}: the Cox model of y on the score that turns it into risks "
+                         f"did not converge: {exc}") from exc
     survival = recalibration.predict_survival(frame, np.concatenate([t, grid])).to_numpy()
     seed = parallel.spawn_seeds(random_state, 2)[0]
     return _evaluate_predictions(event, time, values, survival, t, grid, train,

@@ -53,7 +53,7 @@ def test_acceptance_on_the_synthetic_cohort():
     from stratify.scores import lymphoma_risk_score
     from stratify.survival import make_target
 
-    cohort = synthetic.make_pss_cohort(n_patients=6000, seed=0)
+    cohort = synthetic.make_pss_cohort(n_patients=6000, random_state=0)
     data = cohort.data
     # The true model also holds blood BTK and the interferon score: give the model their genes.
     features = [f for f in dict.fromkeys([*LYMPHOMA_RISK_FACTORS, "mol_BTK", *IFN_GENES])
