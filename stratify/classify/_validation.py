@@ -353,10 +353,10 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
       the central-limit interval of Bayle et al. (NeurIPS 2020): each
       patient's out-of-fold loss averaged over the repeats, the estimate's
       variance their variance over n, a normal quantile. It covered the
-      expected log loss 0.957 ± 0.012 of the time (300 replications; the
-      Nadeau-Bengio interval 0.977 ± 0.009, too wide); for the balanced
-      accuracy, not a mean of per-patient terms, it covered 0.90 and is not
-      used. ``benchmarks/_validity_inference.py`` reruns both.
+      expected log loss 0.964 ± 0.008 of the time (500 replications; the
+      Nadeau-Bengio interval 0.976 ± 0.007, too wide); for the balanced
+      accuracy, not a mean of per-patient terms, it covered 0.90 (300
+      replications) and is not used. ``benchmarks/_validity_inference.py`` reruns both.
       Leave-one-centre-out (``groups``) and custom splitters are not
       repeated (one split): the interval then uses the centres' (folds')
       spread with the same correction, conservative rather than not, for
