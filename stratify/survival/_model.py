@@ -24,8 +24,9 @@ DEFAULT_MAX_DEPTH = {"forest": 8, "boosting": 3}
 """Tree depth when ``max_depth=None``: capped so that models stay small and fast to
 explain at 10,000+ patients (docs/performance.md)."""
 
-FOREST_TIME_POINTS = 100
-"""Distinct follow-up times a forest keeps when ``time_resolution=None``."""
+FOREST_MAX_TIMES = 250
+"""Most distinct follow-up times a forest keeps when ``time_resolution=None``: every leaf
+stores its survival curve at each of them (100 trees of up to 256 leaves: about 100 MB)."""
 
 FOREST_MAX_SAMPLES = 5_000
 """Patients drawn for each tree of the forest when ``max_samples=None``: scikit-survival's
@@ -50,6 +51,38 @@ def _step(x: np.ndarray, values: np.ndarray, times: np.ndarray, before: float) -
     k = np.searchsorted(x, times, side="right") - 1
     out = np.take(values, np.clip(k, 0, None), axis=-1)
     return np.where(k < 0, before, out)
+
+
+def forest_time_grid(event: np.ndarray, time: np.ndarray,
+                     max_times: int = FOREST_MAX_TIMES) -> tuple[np.ndarray, np.ndarray]:
+    """The follow-up times a survival forest is fitted on, chosen from the data.
+
+    With at most ``max_times`` distinct event times, the event times are kept
+    as they are and each censoring time becomes the last event time before it
+    (the first follow-up time when there is none): risk sets and events at
+    every event time, hence the log-rank splits and the leaves' curves, are
+    those of the raw times. With more, the grid is ``max_times`` quantiles of
+    the event times and every time is rounded up to the next point of it
+    (times after the last event to the last follow-up time).
+
+    Returns
+    -------
+    grid, times
+        The distinct times kept, and each patient's time on them.
+    """
+    event_times = np.unique(time[event])
+    if event_times.size == 0:
+        return np.unique(time), time
+    if event_times.size <= max_times:
+        k = np.searchsorted(event_times, time, side="right") - 1
+        mapped = np.where(event, time, np.where(k >= 0, event_times[np.clip(k, 0, None)],
+                                                time.min()))
+        return np.unique(mapped), mapped
+    grid = np.unique(np.quantile(time[event], np.linspace(0.0, 1.0, max_times),
+                                 method="inverted_cdf"))
+    grid = np.append(grid, time.max()) if time.max() > grid[-1] else grid
+    mapped = grid[np.searchsorted(grid, time, side="left")]
+    return grid, mapped
 
 
 def _structured(event: np.ndarray, time: np.ndarray) -> np.ndarray:
@@ -161,9 +194,13 @@ class LymphomaRiskModel(BaseEstimator):
       with that penalty (not with the last one of the path).
     - ``"forest"``: scikit-survival ``RandomSurvivalForest`` with capped depth
       and leaf size, each tree grown on a bootstrap sample of at most
-      ``max_samples`` patients; follow-up times are rounded up to
-      ``time_resolution`` because the forest stores every leaf's survival
-      curve at every distinct time.
+      ``max_samples`` patients. The forest stores every leaf's survival
+      curve at every distinct time, so the times are chosen from the data
+      (``time_grid_``): the distinct event times when there are at most 250
+      of them (censoring times moved to the last event time before them,
+      which changes no risk set: the same forest as on the raw times), else
+      250 quantiles of the event times, each time rounded up to the next;
+      or multiples of ``time_resolution`` when given.
     - ``"boosting"``: scikit-survival ``GradientBoostingSurvivalAnalysis``
       (Cox partial-likelihood loss, shallow trees), with the partial
       likelihood computed in O(n log n) instead of scikit-survival's O(n²)
@@ -221,7 +258,8 @@ class LymphomaRiskModel(BaseEstimator):
         ``"boosting"`` only.
     time_resolution : float, optional
         ``"forest"`` only: follow-up times are rounded up to a multiple of it
-        (years) before fitting. ``None``: 1/100 of the longest follow-up.
+        (years) before fitting. ``None``: the times are chosen from the data
+        (see ``"forest"`` above).
     random_state : int, RandomState or None, default=None
         Folds of ``"coxnet"``; trees of ``"forest"`` and ``"boosting"``.
     n_jobs : int, optional
@@ -255,6 +293,10 @@ class LymphomaRiskModel(BaseEstimator):
         ``"penalized coefficients without intervals: ..."`` with the reason.
     alpha_ : float
         ``"coxnet"`` only: the chosen penalty.
+    time_grid_ : ndarray
+        ``"forest"`` only: the distinct follow-up times it was fitted on.
+    time_resolution_ : float or None
+        ``"forest"`` only: ``time_resolution`` (None: times chosen from the data).
     cv_results_ : DataFrame
         ``"coxnet"`` only: per candidate ``alpha``, the cross-validated
         partial log-likelihood and the number of non-zero coefficients.
@@ -425,16 +467,20 @@ class LymphomaRiskModel(BaseEstimator):
     def _fit_forest(self, names, values, event, time) -> None:
         from sksurv.ensemble import RandomSurvivalForest
 
-        step = self.time_resolution or float(time.max()) / FOREST_TIME_POINTS
-        rounded = np.ceil(time / step) * step if step > 0 else time
-        self.time_resolution_ = step
+        if self.time_resolution is not None:
+            step = float(self.time_resolution)
+            fitted_time = np.ceil(time / step) * step
+            self.time_grid_ = np.unique(fitted_time)
+        else:
+            self.time_grid_, fitted_time = forest_time_grid(event, time)
+        self.time_resolution_ = self.time_resolution
         self.estimator_ = RandomSurvivalForest(
             n_estimators=self.n_estimators, max_depth=self.max_depth or DEFAULT_MAX_DEPTH["forest"],
             min_samples_leaf=self.min_samples_leaf,
             max_samples=(min(time.size, FOREST_MAX_SAMPLES) if self.max_samples is None
                          else self.max_samples),
             n_jobs=self.n_jobs, random_state=self.random_state,
-        ).fit(values, _structured(event, rounded))
+        ).fit(values, _structured(event, fitted_time))
 
     def _fit_boosting(self, names, values, event, time) -> None:
         from ._boosting import CoxBoosting

@@ -118,14 +118,27 @@ def test_tree_models(ph_data, method):
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
 
 
-def test_forest_keeps_at_most_a_hundred_distinct_times(ph_data):
+def test_forest_time_grid_comes_from_the_data(ph_data):
+    from stratify.survival._model import FOREST_MAX_TIMES, forest_time_grid
+
     X, y, *_ = ph_data
+    event_times = np.unique(y["time"][y["event"]])
+    assert event_times.size > FOREST_MAX_TIMES          # quantiles of the event times
     model = LymphomaRiskModel(method="forest", n_estimators=5, random_state=0).fit(X, y)
-    assert len(model.estimator_.unique_times_) <= 101
-    assert model.time_resolution_ == pytest.approx(y["time"].max() / 100)
+    assert model.time_resolution_ is None
+    assert len(model.estimator_.unique_times_) <= FOREST_MAX_TIMES + 1
+    np.testing.assert_array_equal(model.estimator_.unique_times_, model.time_grid_)
+    assert np.isin(model.time_grid_[:-1], event_times).all()
+    grid, mapped = forest_time_grid(y["event"], y["time"])
+    assert (mapped >= y["time"]).all()                   # rounded up to the next point
+    # few event times: kept exactly, a censoring time moved to the last event time before it
+    few = forest_time_grid(np.array([False, True, False, True, False]),
+                           np.array([0.5, 1.0, 1.7, 2.0, 3.0]))
+    np.testing.assert_array_equal(few[1], [0.5, 1.0, 1.0, 2.0, 2.0])
     fine = LymphomaRiskModel(method="forest", n_estimators=5, time_resolution=0.01,
                              random_state=0).fit(X, y)
-    assert len(fine.estimator_.unique_times_) > 101
+    assert fine.time_resolution_ == 0.01
+    assert len(fine.estimator_.unique_times_) > FOREST_MAX_TIMES + 1
 
 
 def test_sklearn_clone_pipeline_and_grid_search(ph_data):

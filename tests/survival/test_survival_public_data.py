@@ -222,6 +222,29 @@ def test_forest_equals_scikit_survival_on_rossi(rossi):
                                rtol=1e-12)
 
 
+def test_forest_equals_scikit_survival_on_raw_times_of_veterans():
+    """Fewer than 250 distinct event times: the forest is scikit-survival's on the raw
+    times (a coarser grid cost C on veterans: 0.664 against 0.673, mean of 10 splits)."""
+    from sksurv.column import encode_categorical
+    from sksurv.datasets import load_veterans_lung_cancer
+    from sksurv.ensemble import RandomSurvivalForest
+
+    X, y = load_veterans_lung_cancer()
+    X = encode_categorical(X).astype(float)
+    y = make_target(y["Survival_in_days"], y["Status"])
+    model = LymphomaRiskModel(method="forest", n_estimators=30, random_state=0).fit(X, y)
+    direct = RandomSurvivalForest(n_estimators=30, max_depth=8, min_samples_leaf=10,
+                                  max_samples=len(X), random_state=0).fit(X.to_numpy(), y)
+    np.testing.assert_allclose(model.predict(X), direct.predict(X.to_numpy()), rtol=1e-12)
+    days = np.array([30.0, 100.0, 250.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        curves = direct.predict_survival_function(X.to_numpy(), return_array=True)
+    at = np.searchsorted(direct.unique_times_, days, side="right") - 1
+    np.testing.assert_allclose(model.predict_survival(X, days).to_numpy(), curves[:, at],
+                               rtol=1e-12)
+
+
 def test_boosting_equals_scikit_survival_on_tied_times(rossi):
     from sksurv.ensemble import GradientBoostingSurvivalAnalysis
 
