@@ -13,7 +13,9 @@
   Excel, SPSS, Stata, SAS, Parquet) with value and variable labels
   (:data:`SUPPORTED_FORMATS`); :data:`MISSING_LABELS`: value labels that mean missing.
 - :class:`Harmonizer`, :class:`HarmonizationReport`, :func:`load_mapping`: centre
-  exports onto the schema, with the mapping read from TOML, YAML or JSON.
+  exports onto the schema, with the mapping read from TOML, YAML or JSON;
+  :func:`draft_mapping` (:class:`MappingDraft`, :class:`Proposal`) proposes one centre's
+  mapping from its export, with evidence and confidence.
 - :func:`quality_report`, :class:`QualityReport`: completeness, plausibility, drift.
 - :data:`PLAUSIBILITY_RULES`: the cross-variable plausibility rules of the quality report.
 - :func:`missingness_report`, :class:`MissingnessReport`: missing-data patterns and predictors.
@@ -32,6 +34,7 @@ from ._cohort import (
     read_csv,
     write_csv,
 )
+from ._draft import MappingDraft, Proposal, draft_mapping
 from ._formats import MISSING_LABELS, read_file, write_file
 from ._formats import SUPPORTED as SUPPORTED_FORMATS
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
@@ -47,10 +50,12 @@ __all__ = [
     "KINDS",
     "MCARTest",
     "MISSING_LABELS",
+    "MappingDraft",
     "MissingnessReport",
     "NUMERIC_NA_VALUES",
     "PLAUSIBILITY_RULES",
     "PSS_SCHEMA",
+    "Proposal",
     "SUPPORTED_FORMATS",
     "TRUSTED_TYPES",
     "UnsafeModelError",
@@ -64,6 +69,7 @@ __all__ = [
     "SchemaError",
     "Variable",
     "check_disjoint",
+    "draft_mapping",
     "identifier_columns",
     "little_mcar_test",
     "load",
