@@ -32,8 +32,20 @@ Three tasks:
     baseline: held-out ``c_index``, ``oracle_c_index`` (the true linear
     predictor) and ``integrated_brier``.
 
-In the full suite the fit-cost tasks (``survival_fit``, ``survival_c_index``)
-run for seed 0 only; ``survival_synthetic`` runs for every seed.
+``survival_public``
+    Cox models on the public data sets that scikit-survival and lifelines
+    ship (GBSG2, WHAS500, veterans, FLCHAIN, AIDS, rossi, lung) and on the
+    synthetic 11-factor case of issue 28: ``LymphomaRiskModel(method="cox")``
+    against lifelines' ``CoxPHFitter`` (``step_size=0.5`` where its default
+    does not converge) and R's ``coxph`` through ``Rscript`` where R and its
+    ``survival`` package are installed (else a row says it was skipped):
+    ``max_abs_diff`` of the log hazard ratios from lifelines', apparent
+    Harrell's C, seconds, and the solver that converged in the note
+    (:mod:`benchmarks._survival_public`).
+
+In the full suite the fit-cost tasks (``survival_fit``, ``survival_c_index``) and
+``survival_public`` (deterministic) run for seed 0 only; ``survival_synthetic``
+runs for every seed.
 
 Timings are measured by :func:`benchmarks._measure.measure` (untraced
 seconds, rise of the peak resident size): compare ratios within a run, not
@@ -51,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._measure import measure
+from benchmarks._survival_public import rows as public_rows
 
 SUITES: dict[str, dict[str, Any]] = {
     "quick": {"cox_n": (2_000,), "tree_n": (1_000,), "c_index_n": (10_000,),
@@ -68,9 +81,9 @@ DIRECT_BOOSTING_MAX_N = 10_000
 """Beyond this, scikit-survival's O(n²) Cox gradient takes minutes per stage."""
 IFN_GENES = ("mol_IFI44", "mol_IFI44L", "mol_IFIT1", "mol_IFIT3", "mol_MX1")
 SUITE_NOTES = {
-    "full": ("the fit-cost rows (survival_fit, survival_c_index) for seed 0 only (timings: "
-             "7.5 minutes a seed); the accuracy rows on the synthetic cohort "
-             "(survival_synthetic) for every seed."),
+    "full": ("the fit-cost rows (survival_fit, survival_c_index) and the public data sets "
+             "(survival_public, deterministic) for seed 0 only (timings: 7.5 minutes a seed); "
+             "the accuracy rows on the synthetic cohort (survival_synthetic) for every seed."),
 }
 
 
@@ -220,7 +233,7 @@ def _synthetic_rows(n: int, seed: int) -> list[dict]:
     from stratify.scores import lymphoma_risk_score
     from stratify.survival import LymphomaRiskModel, evaluate_score, harrell_c, make_target
 
-    cohort = make_pss_cohort(n_patients=n, seed=seed)
+    cohort = make_pss_cohort(n_patients=n, random_state=seed)
     if cohort.truth is None:
         return []
     data = cohort.data
@@ -271,6 +284,7 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict]:
                 rows += _fit_rows(method, n, seed)
         for n in config["c_index_n"]:
             rows += _c_index_rows(n, seed)
+        rows += public_rows(seed)
     rows += _synthetic_rows(config["synthetic_n"], seed)
     return rows
 
