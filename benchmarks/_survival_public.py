@@ -191,7 +191,8 @@ def rows(seed: int = 0) -> list[dict]:
     for name, (X, time, event, note) in datasets().items():
         y = make_target(time, event.astype(int))
         base = {"task": "survival_public", "dataset": name, "n": len(X), "seed": seed,
-                "n_events": int(event.sum()), "n_variables": X.shape[1]}
+                "n_variables": X.shape[1]}
+        note = f"{int(event.sum()):,} events; {note}"
         reference, how = _lifelines(X, time, event)
         ref = (reference.params_.reindex(X.columns).to_numpy(float) if reference is not None
                else np.full(X.shape[1], np.nan))

@@ -34,7 +34,8 @@ def test_stratify_equals_lifelines_and_scikit_survival_on_every_data_set(rows):
     assert ours.loc["flchain", "note"].endswith("solver: lifelines step_size=0.5")
     lifelines = rows[rows["method"] == "lifelines_CoxPHFitter"].set_index("dataset")
     assert "step_size=0.5 (default: Newton-Raphson failed" in lifelines.loc["flchain", "note"]
-    assert lifelines.loc["lung", "note"].startswith("inst left out; 60 rows with a missing")
+    assert lifelines.loc["lung", "note"].startswith("121 events; inst left out; 60 rows with a "
+                                                    "missing value dropped")
 
 
 def test_r_row_says_why_it_was_skipped(rows, monkeypatch):
