@@ -11,6 +11,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._protection import (
+    protected_calibration,
+    protected_metrics,
+    protected_profile,
+    protected_replication,
+    protected_scores,
+)
+from ._step_results import (
+    STEP_RESULTS,
+    ClassifierResult,
+    ClusterResult,
+    ExplainResult,
+    FeaturesResult,
+    ProfileResult,
+    QualityResult,
+    ReplicationResult,
+    ScoresResult,
+    SurvivalResult,
+)
 from .data import Cohort
 
 RISK_COLUMNS = ["salivary_gland_enlargement", "lymphadenopathy", "raynaud", "anti_ro", "rf",
@@ -77,7 +96,7 @@ def _subgroups(result) -> pd.Series:
     return result.labels
 
 
-def step_scores(result, state: _State) -> None:
+def step_scores(result, state: _State, part: ScoresResult) -> None:
     from . import scores
 
     data = state.cohort.data
@@ -97,18 +116,18 @@ def step_scores(result, state: _State) -> None:
         raise _Skip("the cohort has the columns of no score (ESSDAI, ESSPRI, ACR/EULAR 2016, "
                     "lymphoma risk factors)")
     state.scores = out
-    result.artifacts["scores"] = out
-    result.tables["scores_summary"] = out.describe().T
+    part.scores = out
+    part.summary = out.describe().T
 
 
-def step_quality(result, state: _State) -> None:
+def step_quality(result, state: _State, part: QualityResult) -> None:
     from .data import quality_report
 
     if "center" not in state.cohort.data.columns:
         raise _Skip("the cohort has no 'center' column")
     report = quality_report(state.cohort)
-    result.artifacts["quality"] = report
-    result.tables["quality_flags"] = report.flags()
+    part.report = report
+    part.flags = report.flags()
 
 
 def _cluster_frame(cohort: Cohort, config: dict[str, Any]) -> pd.DataFrame:
@@ -123,7 +142,7 @@ def _cluster_frame(cohort: Cohort, config: dict[str, Any]) -> pd.DataFrame:
     return X[numeric]
 
 
-def step_features(result, state: _State) -> None:
+def step_features(result, state: _State, part: FeaturesResult) -> None:
     from .impute import MultipleImputer, make_imputer
     from .preprocess import CenterCorrector
 
@@ -156,7 +175,7 @@ def step_features(result, state: _State) -> None:
         frame = X.join(data[["center", *protect]])
         X = corrector.fit_transform(frame)
         X = X[[c for c in X.columns if c not in ("center", *protect)]]
-        result.models["center_corrector"] = corrector
+        part.center_corrector = corrector
     state.corrected = X
     m = int(config["impute"]["n_imputations"])
     kind = config["impute"]["kind"]
@@ -168,10 +187,10 @@ def step_features(result, state: _State) -> None:
         imputer = make_imputer(kind, random_state=seed)
         state.X = imputer.fit_transform(X)
         state.frames = [state.X]
-    result.models["imputer"] = imputer
+    part.imputer = imputer
 
 
-def step_cluster(result, state: _State) -> None:
+def step_cluster(result, state: _State, part: ClusterResult) -> None:
     from .cluster import ConsensusClustering
 
     c, seed = state.config["cluster"], state.config["seed"]
@@ -192,24 +211,24 @@ def step_cluster(result, state: _State) -> None:
     labels = pd.Series(np.asarray(model.labels_), index=state.X.index, name="subgroup")
     labels = labels.map(lambda v: f"S{int(v) + 1}")
     result.labels = labels
-    result.models["cluster"] = model
-    result.tables["cluster_scores"] = _protected_scores(
+    part.model = model
+    part.scores = protected_scores(
         model.scores_, len(labels), int(state.config["report"]["min_cell"]))
-    result.tables["stability"] = pd.DataFrame(
+    part.stability = pd.DataFrame(
         {"jaccard": np.asarray(model.stability_, dtype=float)},
         index=pd.Index([f"S{i + 1}" for i in range(len(model.stability_))], name="subgroup"),
     )
     from .cluster import Embedder
 
     embedding = Embedder(method="pca", n_components=2, random_state=seed).fit_transform(state.X)
-    result.artifacts["embedding"] = embedding
-    result.artifacts["confidence"] = pd.Series(np.asarray(model.confidence_),
+    part.embedding = embedding
+    part.confidence = pd.Series(np.asarray(model.confidence_),
                                                index=state.X.index, name="confidence")
     if model.k_ == 1:
-        result.artifacts["no_structure"] = str(getattr(model, "reason_", "") or NO_STRUCTURE)
+        part.no_structure = str(getattr(model, "reason_", "") or NO_STRUCTURE)
 
 
-def step_profile(result, state: _State) -> None:
+def step_profile(result, state: _State, part: ProfileResult) -> None:
     from .cluster import profile
     from .report import table_one
 
@@ -226,29 +245,29 @@ def step_profile(result, state: _State) -> None:
     clustered = [str(c) for c in state.X.columns]
     min_cell = int(state.config["report"]["min_cell"])
     sizes = labels.value_counts().sort_index()
-    result.tables["profile_clusterfeatures"] = _protected_profile(
+    part.cluster_features = protected_profile(
         profile(state.X, labels, clustered=clustered), sizes, min_cell)
     if features.shape[1] == 0:
         # e.g. a file of expression values only: the subgroups are described
         # by the features that made them
-        result.tables["profile"] = result.tables["profile_clusterfeatures"]
-        result.artifacts["profile_note"] = (
+        part.profile = part.cluster_features
+        part.note = (
             f"The cohort has no column of the profile blocks ({', '.join(blocks)}); the "
             "subgroups are described by their cluster features.")
     else:
-        result.tables["profile"] = _protected_profile(profile(
+        part.profile = protected_profile(profile(
             features, labels, clustered=[c for c in clustered if c in features.columns]),
             sizes, min_cell)
     t1 = described.join(state.scores) if state.scores is not None else described
     if "center" in data.columns:
         t1 = t1.join(data[["center"]])
     if t1.shape[1]:
-        result.tables["table_one"] = table_one(
+        part.table_one = table_one(
             t1, labels, min_cell=int(state.config["report"]["min_cell"]),
             clustered=[c for c in clustered if c in t1.columns])
 
 
-def step_classify(result, state: _State) -> None:
+def step_classify(result, state: _State, part: ClassifierResult) -> None:
     from .classify import SubgroupClassifier, cross_validate
 
     c, seed = state.config["classify"], state.config["seed"]
@@ -258,7 +277,7 @@ def step_classify(result, state: _State) -> None:
     if groups is not None and groups.nunique() < 2:
         # one centre: leave-one-centre-out has nothing to leave out
         groups = None
-        result.artifacts["classifier_folds"] = ("one centre only: stratified folds instead "
+        part.folds_note = ("one centre only: stratified folds instead "
                                                 "of leave-one-centre-out")
     panel = c["panel_size"] or None  # 0: no marker panel
     model = SubgroupClassifier(estimator=c["estimator"], panel_size=panel, random_state=seed)
@@ -269,17 +288,17 @@ def step_classify(result, state: _State) -> None:
                         n_jobs=state.config["n_jobs"])
     # the folds above ran in parallel; the final fit parallelizes its own panel search
     model.set_params(n_jobs=state.config["n_jobs"]).fit(state.X, labels)
-    result.models["classifier"] = model
-    result.artifacts["classifier_cv"] = cv
-    result.tables["classifier_metrics"] = _protected_metrics(
+    part.model = model
+    part.cv = cv
+    part.metrics = protected_metrics(
         cv.metrics, getattr(cv, "confusion", None), labels,
         int(state.config["report"]["min_cell"]))
     if model.panel_result_ is not None:
-        result.artifacts["panel"] = list(model.panel_)
-        result.tables["panel_curve"] = model.panel_result_.curve
+        part.panel = list(model.panel_)
+        part.panel_curve = model.panel_result_.curve
 
 
-def step_survival(result, state: _State) -> None:
+def step_survival(result, state: _State, part: SurvivalResult) -> None:
     from .impute import make_imputer
     from .scores import lymphoma_risk_score
     from .survival import (
@@ -322,7 +341,7 @@ def step_survival(result, state: _State) -> None:
                 for col in X.columns if X[col].nunique(dropna=True) < 2}
     X = X.drop(columns=list(left_out))
     if left_out:
-        result.artifacts["survival_left_out"] = left_out
+        part.left_out = left_out
     if X.shape[1] == 0:
         raise _Skip("no usable covariate: the 'survival.features' columns are absent, never "
                     "observed or constant")
@@ -333,8 +352,8 @@ def step_survival(result, state: _State) -> None:
     model = LymphomaRiskModel(method=c["method"], penalizer=float(c["penalizer"]),
                               horizon=float(c["horizons"][0]), random_state=seed)
     model.fit(X, y)
-    result.models["risk_imputer"] = imputer
-    result.models["risk_model"] = model
+    part.imputer = imputer
+    part.model = model
     horizons = [float(h) for h in c["horizons"]]
     n_boot = int(c["n_bootstrap"])
     evaluation = evaluate(model, X, y, times=horizons, n_bootstrap=n_boot, random_state=seed,
@@ -347,27 +366,27 @@ def step_survival(result, state: _State) -> None:
                               n_jobs=state.config["n_jobs"])
     metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
                          clinical.metrics.assign(model="seven-factor score")])
-    result.tables["survival_metrics"] = metrics.reset_index()
-    result.tables["survival_calibration"] = _protected_calibration(
+    part.metrics = metrics.reset_index()
+    part.calibration = protected_calibration(
         evaluation.calibration, int(state.config["report"]["min_cell"]))
     if hasattr(model, "summary_"):
-        result.tables["hazard_ratios"] = model.summary_
+        part.hazard_ratios = model.summary_
     if subgroups:
         # curves by subgroup: patients without a subgroup are already listed
         # in result.excluded (cluster step), so they are left out here quietly
         grouped = np.flatnonzero(keep.isin(result.labels.index))
         groups = result.labels.reindex(keep[grouped])
-        result.artifacts["km"] = kaplan_meier(y[grouped], groups)
-        result.tables["logrank"] = logrank(y[grouped], groups).to_frame()
-        result.artifacts["cif"] = cumulative_incidence(time_.iloc[grouped], event.iloc[grouped],
+        part.kaplan_meier = kaplan_meier(y[grouped], groups)
+        part.logrank = logrank(y[grouped], groups).to_frame()
+        part.cumulative_incidence = cumulative_incidence(time_.iloc[grouped], event.iloc[grouped],
                                                        groups)
     else:
         # no subgroups (none found, or no clustering): the whole cohort's curves
-        result.artifacts["km"] = kaplan_meier(y)
-        result.artifacts["cif"] = cumulative_incidence(time_, event)
+        part.kaplan_meier = kaplan_meier(y)
+        part.cumulative_incidence = cumulative_incidence(time_, event)
 
 
-def step_explain(result, state: _State) -> None:
+def step_explain(result, state: _State, part: ExplainResult) -> None:
     from .explain import explain, explain_clusters
 
     c, seed = state.config["explain"], state.config["seed"]
@@ -377,9 +396,10 @@ def step_explain(result, state: _State) -> None:
     n = min(int(c["max_rows"]), len(state.X))
     rows = np.sort(rng.choice(len(state.X), n, replace=False))
     sample = state.X.iloc[rows]
-    if "classifier" in result.models:
-        result.artifacts["shap_classifier"] = explain(result.models["classifier"], sample)
-    result.tables["cluster_explanation"] = explain_clusters(
+    classifier = result.classifier
+    if classifier is not None and classifier.model is not None:
+        part.shap_classifier = explain(classifier.model, sample)
+    part.cluster_explanation = explain_clusters(
         sample, labels.iloc[rows], random_state=seed, n_jobs=state.config["n_jobs"])
 
 
@@ -390,11 +410,12 @@ def _to_reference(X: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     return (X - X.mean()) / sd * reference.std(ddof=1) + reference.mean()
 
 
-def _correct_external(result, state: _State, X: pd.DataFrame) -> pd.DataFrame:
+def _correct_external(result, state: _State, part: ReplicationResult,
+                      X: pd.DataFrame) -> pd.DataFrame:
     """Centre-correct the external cohort's cluster features (see :func:`step_replicate`)."""
     from .preprocess import CenterCorrector
 
-    corrector = result.models.get("center_corrector")
+    corrector = result.features.center_corrector if result.features is not None else None
     if corrector is None:
         return X
     assert state.validation is not None and state.corrected is not None
@@ -411,8 +432,8 @@ def _correct_external(result, state: _State, X: pd.DataFrame) -> pd.DataFrame:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             corrected = corrector.transform(frame)
-        result.artifacts["replication_warnings"] = [str(w.message) for w in caught]
-        result.artifacts["replication_correction"] = (
+        part.warnings = [str(w.message) for w in caught]
+        part.correction = (
             "The discovery cohort's centre corrector was applied"
             + (f"; centre(s) {', '.join(unseen)} it had not seen were left uncorrected."
                if unseen else "."))
@@ -420,8 +441,8 @@ def _correct_external(result, state: _State, X: pd.DataFrame) -> pd.DataFrame:
     if centres.nunique() > 1:
         own = CenterCorrector(method=corrector.method, protect=protect or None)
         X = own.fit_transform(frame)[list(X.columns)]
-        result.models["replication_center_corrector"] = own
-    result.artifacts["replication_correction"] = (
+        part.center_corrector = own
+    part.correction = (
         f"The external centres ({', '.join(unseen)}) were not in the discovery cohort: the "
         f"external cohort was centre-corrected within itself ({corrector.method}) and then "
         "each feature was standardized to the mean and SD of the discovery cohort's "
@@ -431,7 +452,7 @@ def _correct_external(result, state: _State, X: pd.DataFrame) -> pd.DataFrame:
     return _to_reference(X, state.corrected)
 
 
-def step_replicate(result, state: _State) -> None:
+def step_replicate(result, state: _State, part: ReplicationResult) -> None:
     """Transfer the subgroups to the validation cohort and recluster it.
 
     The validation cohort gets the discovery's features, centre correction and
@@ -463,188 +484,18 @@ def step_replicate(result, state: _State) -> None:
     if len(X) < 2 * k:
         raise _Skip(f"the validation cohort has {len(X)} patient(s) with cluster features; "
                     f"reclustering it into k = {k} subgroups needs at least {2 * k}")
-    X = _correct_external(result, state, X)
-    model = result.models["cluster"]
+    X = _correct_external(result, state, part, X)
+    model = result.cluster.model
     if model.imputer_ is None:
-        X = result.models["imputer"].transform(X)
+        X = result.features.imputer.transform(X)
     # else the clustering imputes the external patients as it did the discovery ones
     rep = replicate(model, X, random_state=state.config["seed"])
     table = rep if isinstance(rep, pd.DataFrame) else pd.DataFrame(rep)
     if "per_subgroup" in rep.attrs:
-        table, by_subgroup = _protected_replication(
+        table, by_subgroup = protected_replication(
             table, rep.attrs["per_subgroup"], int(state.config["report"]["min_cell"]))
-        result.tables["replication_by_subgroup"] = by_subgroup
-    result.tables["replication"] = table
-
-
-def _protected_scores(scores: pd.DataFrame, n: int, min_cell: int) -> pd.DataFrame:
-    """The clustering's scores by k without a share that gives a small subgroup away.
-
-    ``smallest`` (the share of patients in the smallest subgroup) times the
-    number of patients is that subgroup's size: it is left empty where the
-    size is from 1 to ``min_cell - 1`` (the size hidden "At a glance").
-    """
-    if "smallest" not in scores.columns:
-        return scores
-    size = (scores["smallest"] * n).round()
-    scores = scores.copy()
-    scores.loc[(size > 0) & (size < min_cell), "smallest"] = np.nan
-    return scores
-
-
-# statistics of a profile row that give a binary feature's count away (with
-# the row's n, or with the overall proportion, which the other rows give)
-_BINARY_STATISTICS = ["mean", "sd", "median", "proportion", "mean_rest", "difference",
-                      "effect_size", "p_value", "q_value"]
-
-
-def _protected_profile(table: pd.DataFrame, sizes: pd.Series, min_cell: int) -> pd.DataFrame:
-    """The profile with no count from 1 to ``min_cell - 1`` that can be recomputed.
-
-    Each feature is a table of counts by subgroup: observed and missing
-    patients (for a binary feature: the patients with 1, with 0 and with
-    the value missing), whose column totals are the subgroup sizes and row
-    totals the cohort's counts; it is protected with complementary cells
-    (:func:`stratify.report.suppress_small_cells`), the sizes hidden "At a
-    glance" hidden too. A row with a hidden count loses ``n`` and
-    ``n_missing``; a binary row with a hidden 1 or 0 count also loses every
-    statistic that gives it back (mean, SD, median, proportion, the rest's
-    mean, difference, effect size, and the p- and q-value of Fisher's test,
-    a function of the count once the margins are known); a subgroup whose
-    size is hidden loses every statistic (a mean of 3 patients is their
-    data). ``suppressed`` marks the rows with hidden cells.
-    """
-    from .report import suppress_small_cells
-
-    if table.empty or min_cell <= 1:
-        return table.assign(suppressed=False)
-    out = table.copy()
-    out["suppressed"] = False
-    subgroups = list(sizes.index)
-    sizes_hidden = suppress_small_cells(sizes.astype("int64"), min_cell).drop("Total").isna()
-    for _, rows in table.groupby("feature", sort=False):
-        binary = bool((rows["kind"] == "binary").all())
-        by = rows.set_index("subgroup").reindex(subgroups)
-        observed = by["n"].fillna(0).astype("int64")
-        missing = by["n_missing"].fillna(0).astype("int64")
-        if binary:
-            ones = (by["proportion"].fillna(0) * observed).round().astype("int64")
-            cells = pd.DataFrame([ones, observed - ones, missing], index=["1", "0", "missing"])
-        else:
-            cells = pd.DataFrame([observed, missing], index=["observed", "missing"])
-        forced = pd.DataFrame(False, index=[*cells.index, "Total"],
-                              columns=[*subgroups, "Total"])
-        forced.loc["Total", subgroups] = sizes_hidden.reindex(subgroups).to_numpy()
-        shown = suppress_small_cells(cells, min_cell, hidden=forced)
-        hidden_counts = shown.loc[cells.index, subgroups].isna().any(axis=0)
-        for subgroup in subgroups:
-            index = rows.index[rows["subgroup"] == subgroup]
-            if not len(index):
-                continue
-            columns: list[str] = []
-            if bool(sizes_hidden.get(subgroup, False)):
-                columns = [c for c in table.columns
-                           if c not in ("feature", "subgroup", "kind", "test", "inference")]
-            elif bool(hidden_counts[subgroup]):
-                columns = ["n", "n_missing"]
-                if binary and bool(shown.loc[["1", "0"], subgroup].isna().any()):
-                    columns += _BINARY_STATISTICS
-            if columns:
-                columns = [c for c in columns if c in out.columns]
-                out.loc[index, columns] = np.nan
-                out.loc[index, "suppressed"] = True
-    return out
-
-
-def _protected_metrics(metrics: pd.DataFrame, confusion: pd.DataFrame | None,
-                       labels: pd.Series, min_cell: int) -> pd.DataFrame:
-    """The classifier's metrics without a value that gives a hidden count back.
-
-    The report prints the confusion matrix with small counts and their
-    complementary cells hidden
-    (:func:`~stratify._utils.count_texts.confusion_texts`). Three metrics are
-    functions of its counts and the printed subgroup sizes alone:
-
-    - ``recall[c]`` times subgroup c's size is c's diagonal count: hidden
-      (estimate and interval) where that count is hidden;
-    - the balanced accuracy is the mean of the recalls, a linear equation in
-      the diagonal counts: its estimate is withheld when any diagonal count
-      is hidden (its interval, from resampled patients, is kept);
-    - the macro F1 also uses the numbers predicted into each subgroup, the
-      columns' totals: its estimate is withheld when any count is hidden.
-
-    ``suppressed`` marks the changed rows.
-    """
-    from ._utils.count_texts import confusion_texts
-
-    if confusion is None or min_cell <= 1 or metrics.empty:
-        return metrics
-    texts, _ = confusion_texts(confusion, labels, min_cell)
-    hidden = ~texts.map(str.isdigit)
-    if not hidden.to_numpy().any():
-        return metrics
-    diagonal = {c: bool(hidden.loc[c, c]) for c in confusion.index if c in hidden.columns}
-    recalls = [f"recall[{c}]" for c, h in diagonal.items() if h]
-    estimates = ["macro_f1"] + (["balanced_accuracy"] if any(diagonal.values()) else [])
-    recalls = [m for m in recalls if m in metrics.index]
-    estimates = [m for m in estimates if m in metrics.index]
-    out = metrics.copy()
-    out["suppressed"] = False
-    numeric = list(metrics.select_dtypes("number").columns)
-    out.loc[recalls, numeric] = np.nan
-    out.loc[estimates, "estimate"] = np.nan
-    out.loc[recalls + estimates, "suppressed"] = True
-    return out
-
-
-def _protected_calibration(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Risk groups of fewer than ``min_cell`` patients keep no count and no observed risk
-    (the Kaplan-Meier risk of 3 patients is their outcomes)."""
-    if "n" not in table.columns:
-        return table
-    small = (table["n"] > 0) & (table["n"] < min_cell)
-    if not small.any():
-        return table
-    table = table.copy()
-    columns = [c for c in table.columns if c == "n" or c.startswith("observed")]
-    table[columns] = table[columns].astype("float64")
-    table.loc[small, columns] = np.nan
-    return table
-
-
-def _protected_replication(table: pd.DataFrame, by_subgroup: pd.DataFrame, min_cell: int
-                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The replication tables with their small counts protected, as the report shows them.
-
-    Each count column (external patients per transferred subgroup, per
-    external cluster) adds up to the number of external patients shown
-    beside it, so it is protected with that total (``"<5"``, ``"(s)"``: see
-    :func:`stratify.report.suppress_small_cells`). A subgroup whose number of
-    transferred patients is hidden also has its in-group proportion hidden
-    (a fraction such as 13/14 gives its denominator away), and so has the
-    minimum in-group proportion when a hidden subgroup attains it.
-    """
-    from ._utils.count_texts import TOTAL, count_texts, suppress_small_cells
-
-    by_subgroup = by_subgroup.copy()
-    hidden = np.zeros(len(by_subgroup), dtype=bool)
-    for column in ("n_transferred", "n_external_cluster"):
-        if column not in by_subgroup.columns:
-            continue
-        counts = by_subgroup[column].astype("int64")
-        shown = suppress_small_cells(counts, min_cell).drop(TOTAL)
-        by_subgroup[column] = count_texts(counts, shown, min_cell)
-        if column == "n_transferred":
-            hidden = shown.isna().to_numpy()
-    if hidden.any() and "in_group_proportion" in by_subgroup.columns:
-        igp = by_subgroup["in_group_proportion"].to_numpy(dtype=float)
-        lowest = np.nanmin(igp) if np.isfinite(igp).any() else np.nan
-        if "in_group_proportion_min" in table.columns and (
-                np.isnan(lowest) or np.any(igp[hidden] <= lowest)):
-            table = table.copy()
-            table["in_group_proportion_min"] = np.nan
-        by_subgroup.loc[hidden, "in_group_proportion"] = np.nan
-    return table, by_subgroup
+        part.by_subgroup = by_subgroup
+    part.table = table
 
 
 STEPS: list[tuple[str, str, Callable[..., None]]] = [
@@ -688,12 +539,17 @@ def run_steps(result, cohort: Cohort, validation: Cohort | None, *, progress: bo
         for name, func in bar:
             bar.set_postfix_str(name)
             start = time.perf_counter()
+            part = STEP_RESULTS[name]()
             try:
-                func(result, state)
+                func(result, state, part)
             except _Skip as reason:
                 _skip(result, name, str(reason))
             except (ValueError, np.linalg.LinAlgError) as error:
                 # the data defeat this step (e.g. a model that cannot be fitted
                 # on them): the steps that do not depend on it still run
                 _skip(result, name, f"could not run on these data: {error}")
+            finally:
+                # what the step produced before a skip (e.g. the covariates it
+                # left out) is kept, as the report says why the step stopped
+                result.record(part)
             result.timings[name] = round(time.perf_counter() - start, 3)

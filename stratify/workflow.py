@@ -14,7 +14,6 @@ reason in ``result.excluded``.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
@@ -23,12 +22,24 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
-from ._csv import to_csv
+from ._config_checks import check_columns, check_config
+from ._step_results import (
+    ClassifierResult,
+    ClusterResult,
+    ExplainResult,
+    FeaturesResult,
+    ProfileResult,
+    QualityResult,
+    ReplicationResult,
+    ScoresResult,
+    StepResult,
+    SurvivalResult,
+)
 from .data import Cohort, check_disjoint
 
 __all__ = ["Stratification", "StratificationResult", "check_out_dir", "demo",
@@ -44,6 +55,8 @@ the reasons in its summary instead)."""
 
 QUICK_SIZES = {"discovery": 500, "validation": 300}
 """Patients sampled from each shipped cohort by ``stratify demo --quick``."""
+
+_Part = TypeVar("_Part", bound=StepResult)
 
 _LIBRARIES = ("numpy", "pandas", "scipy", "sklearn", "lifelines", "sksurv", "shap", "umap",
               "hdbscan", "joblib", "skops", "statsmodels")
@@ -75,6 +88,16 @@ def library_versions() -> dict[str, str]:
 @dataclass
 class StratificationResult:
     """Everything a run produced, as plain tables plus the fitted models.
+
+    Each step's part is a typed attribute: ``result.scores``,
+    ``result.quality``, ``result.features``, ``result.cluster``,
+    ``result.profile``, ``result.classifier``, ``result.survival``,
+    ``result.explanations``, ``result.replication`` (None when the step did
+    not run), e.g. ``result.cluster.model`` or ``result.classifier.metrics``.
+    They are read from three dictionaries, ``tables``, ``models`` and
+    ``artifacts``, which hold the same objects by name: ``save`` writes
+    those, ``load`` reads them back (artifacts excepted), and code written
+    against them keeps working.
 
     Attributes
     ----------
@@ -108,6 +131,68 @@ class StratificationResult:
     models: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def record(self, part: StepResult) -> None:
+        """Keep one step's part: each field under its declared name (see ``tables``)."""
+        stores = {"tables": self.tables, "models": self.models, "artifacts": self.artifacts}
+        for store, key, value in part.stored():
+            stores[store][key] = value
+
+    def _part(self, kind: type[_Part]) -> _Part | None:
+        return kind.from_stores({"tables": self.tables, "models": self.models,
+                                 "artifacts": self.artifacts})
+
+    @property
+    def scores(self) -> ScoresResult | None:
+        """The scores step's part (clinical indices per patient), or None if it did not run."""
+        return self._part(ScoresResult)
+
+    @property
+    def quality(self) -> QualityResult | None:
+        """The data-quality step's part (report and flags), or None."""
+        return self._part(QualityResult)
+
+    @property
+    def features(self) -> FeaturesResult | None:
+        """The cluster features' centre corrector and imputer, or None."""
+        return self._part(FeaturesResult)
+
+    @property
+    def cluster(self) -> ClusterResult | None:
+        """The clustering step's part (model, scores by k, stability, embedding), or None.
+
+        Examples
+        --------
+        >>> StratificationResult(config={}, versions={}).cluster is None
+        True
+        """
+        return self._part(ClusterResult)
+
+    @property
+    def profile(self) -> ProfileResult | None:
+        """The profile step's part (profiles and Table 1), or None."""
+        return self._part(ProfileResult)
+
+    @property
+    def classifier(self) -> ClassifierResult | None:
+        """The classifier step's part (model, cross-validation, metrics, panel), or None."""
+        return self._part(ClassifierResult)
+
+    @property
+    def survival(self) -> SurvivalResult | None:
+        """The lymphoma-risk step's part (model, evaluation, curves), or None."""
+        return self._part(SurvivalResult)
+
+    @property
+    def explanations(self) -> ExplainResult | None:
+        """The explanation step's part (SHAP, cluster explanation), or None."""
+        return self._part(ExplainResult)
+
+    @property
+    def replication(self) -> ReplicationResult | None:
+        """The replication step's part (tables and how the external cohort was corrected),
+        or None."""
+        return self._part(ReplicationResult)
 
     @property
     def k(self) -> int | None:
@@ -220,26 +305,9 @@ class StratificationResult:
         >>> saved.labels.tolist(), saved.versions
         (['S1', 'S2'], {'stratify': '0'})
         """
-        from .data import save
+        from ._saved_result import save_result
 
-        out = Path(directory)
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        (out / "models").mkdir(exist_ok=True)
-        layout = {name: {"index_levels": table.index.nlevels,
-                         "text_columns": _text_columns(table),
-                         "attrs": _json_attrs(table.attrs)}
-                  for name, table in self.tables.items()}
-        meta = {"config": self.config, "versions": self.versions, "timings": self.timings,
-                "tables": layout}
-        (out / "run.json").write_text(json.dumps(meta, indent=1, default=str), "utf-8")
-        for name, table in self.tables.items():
-            to_csv(table, out / "tables" / f"{name}.csv")
-        if self.labels is not None:
-            to_csv(self.labels, out / "labels.csv")
-        to_csv(self.excluded, out / "excluded.csv", index=False)
-        for name, model in self.models.items():
-            save(model, out / "models" / f"{name}.skops")
-        return out
+        return save_result(self, Path(directory))
 
     @classmethod
     def load(cls, directory: str | os.PathLike,
@@ -278,70 +346,9 @@ class StratificationResult:
         TypeError
             ``trusted`` is not a list of type names or types.
         """
-        from ._saved_result import read_run_json, table_layout
-        from ._utils.validation import trusted_type_names
-        from .data import load
+        from ._saved_result import load_parts
 
-        trusted_type_names(trusted)  # refuse a malformed trust list before reading anything
-        src = Path(directory)
-        meta = read_run_json(src / "run.json")
-        tables = {}
-        for path in sorted((src / "tables").glob("*.csv")):
-            levels, text, attrs = table_layout(src / "run.json", meta["tables"], path)
-            dtypes: dict[int | str, type] = {**dict.fromkeys(levels, str),
-                                             **dict.fromkeys(text, str)}
-            # only empty cells are missing ("NA" may be a level); text columns had none
-            table = pd.read_csv(path, index_col=levels, keep_default_na=False,
-                                na_values=[""], dtype=dtypes)
-            table[text] = table[text].fillna("")
-            table.index = _restore_index(table.index)
-            table.attrs.update(attrs)
-            tables[path.stem] = table
-        labels = None
-        if (src / "labels.csv").exists():
-            labels = pd.read_csv(src / "labels.csv", index_col=0, dtype=str).iloc[:, 0]
-        excluded = pd.read_csv(src / "excluded.csv", dtype=str)
-        models = {p.stem: load(p, trusted=trusted) for p in sorted((src / "models").glob(
-            "*.skops"))}
-        return cls(config=meta["config"], versions=meta["versions"], labels=labels,
-                   excluded=excluded, tables=tables, models=models,
-                   timings=meta["timings"])
-
-
-def _text_columns(table: pd.DataFrame) -> list[str]:
-    """Columns holding text only (no missing cell), to be read back as text."""
-    return [str(c) for c in table.columns
-            if not pd.api.types.is_numeric_dtype(table[c])
-            and not pd.api.types.is_bool_dtype(table[c]) and table[c].notna().all()
-            and table[c].map(lambda v: isinstance(v, str)).all()]
-
-
-def _json_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries of ``DataFrame.attrs`` that JSON can hold (e.g. Table 1's group sizes)."""
-    out = {}
-    for key, value in attrs.items():
-        try:
-            json.dumps(value)
-        except TypeError:
-            continue
-        out[key] = value
-    return out
-
-
-def _restore_index(index: pd.Index) -> pd.Index:
-    """Index levels read as text: empty labels back to "", numbers back to numbers."""
-    def level(values: pd.Index) -> pd.Index:
-        text = pd.Index([("" if pd.isna(v) else str(v)) for v in values], dtype=object,
-                        name=values.name)
-        if len(text) and text.str.fullmatch(r"-?\d+(\.\d+)?").all():
-            return pd.Index(pd.to_numeric(text), name=values.name)
-        return text
-
-    if isinstance(index, pd.MultiIndex):
-        return pd.MultiIndex.from_arrays(
-            [level(index.get_level_values(i)) for i in range(index.nlevels)],
-            names=index.names)
-    return level(index)
+        return cls(**load_parts(Path(directory), trusted))
 
 
 class Stratification:
@@ -422,11 +429,11 @@ class Stratification:
         ValueError: Invalid configuration: the 'report.min_cell' setting must be an integer >= 1. Got 4.9 instead.
         """
         config = self._config()
-        problems = _check_config(config)
+        problems = check_config(config)
         if not problems and cohort is not None:
-            problems = _check_columns(config, cohort, "the cohort")
+            problems = check_columns(config, cohort, "the cohort")
             if validation is not None:
-                problems += _check_columns(config, validation, "the validation cohort",
+                problems += check_columns(config, validation, "the validation cohort",
                                            protect_only=True)
         if problems:
             raise ValueError("Invalid configuration: " + "; ".join(problems) + ".")
@@ -481,155 +488,6 @@ class Stratification:
                           f"work on ({', '.join(result.skipped)}); result.skipped gives the "
                           "reasons.", UserWarning, stacklevel=2)
         return result
-
-
-def _setting(config: Mapping[str, Any], key: str) -> Any:
-    section, _, name = key.rpartition(".")
-    return config[section][name] if section else config[name]
-
-
-def _store(config: dict[str, Any], key: str, value: Any) -> None:
-    section, _, name = key.rpartition(".")
-    (config[section] if section else config)[name] = value
-
-
-def _options(estimator: Any, parameter: str) -> list[str]:
-    """The values an estimator accepts for a string parameter (one source of truth)."""
-    return sorted(estimator._parameter_constraints[parameter][0].options)
-
-
-def _check_config(config: dict[str, Any]) -> list[str]:
-    """Every setting of a merged configuration checked; values normalized in place.
-
-    Returns the problems, each naming its key (empty when all is well).
-    """
-    from numbers import Integral, Real
-
-    from .classify import SubgroupClassifier
-    from .cluster import ConsensusClustering
-    from .data import BLOCKS
-    from .impute import KINDS
-    from .preprocess import CenterCorrector
-    from .survival import LymphomaRiskModel
-
-    problems: list[str] = []
-
-    def bad(key: str, rule: str) -> None:
-        problems.append(f"the '{key}' setting must be {rule}. Got "
-                        f"{_setting(config, key)!r} instead")
-
-    def integer(key: str, minimum: int, *, rule: str = "") -> None:
-        value = _setting(config, key)
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-            bad(key, rule or f"an integer >= {minimum}")
-        else:
-            _store(config, key, int(value))
-
-    def real(key: str, low: float, high: float | None = None, *, open_low: bool = False
-             ) -> None:
-        value = _setting(config, key)
-        ok = isinstance(value, Real) and not isinstance(value, bool) and value == value
-        if ok:
-            ok = (value > low if open_low else value >= low) and (high is None or value <= high)
-        if not ok:
-            where = (f"in ({low}, {high}]" if high is not None else
-                     f"> {low}" if open_low else f">= {low}")
-            bad(key, f"a number {where}")
-        else:
-            _store(config, key, float(value))
-
-    def boolean(key: str) -> None:
-        if not isinstance(_setting(config, key), bool):
-            bad(key, "true or false")
-
-    def choice(key: str, options: list[Any]) -> None:
-        value = _setting(config, key)
-        # True == 1 in Python: a boolean matches only itself
-        if not any(value is o or not isinstance(value, bool) and not isinstance(o, bool)
-                   and value == o for o in options):
-            bad(key, "one of " + ", ".join(repr(o) for o in options))
-
-    def names(key: str, allowed: Any = None, *, empty: bool = True) -> None:
-        value = _setting(config, key)
-        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
-                isinstance(v, str) for v in value) or (not empty and not value):
-            bad(key, "a list of names" + ("" if empty else " (at least one)"))
-        elif allowed is not None and not set(value) <= set(allowed):
-            unknown = [v for v in value if v not in allowed]
-            problems.append(f"the '{key}' setting names unknown value(s) {unknown}; "
-                            f"choose among {list(allowed)}")
-        else:
-            _store(config, key, list(value))
-
-    integer("seed", 0)
-    if config["n_jobs"] is not None:
-        value = config["n_jobs"]
-        if isinstance(value, bool) or not isinstance(value, Integral) or value == 0:
-            bad("n_jobs", "a non-zero integer (-1: every core)")
-        else:
-            config["n_jobs"] = int(value)
-    integer("threads", 0, rule="an integer >= 0 (0: the libraries' defaults)")
-    for section in ("scores", "quality", "classify", "survival", "explain"):
-        boolean(f"{section}.enabled")
-    choice("preprocess.center_correction",
-           [*_options(CenterCorrector, "method"), "none", False])
-    names("preprocess.protect")
-    choice("impute.kind", list(KINDS))
-    integer("impute.n_imputations", 1)
-    names("cluster.blocks", BLOCKS)
-    names("cluster.columns")
-    choice("cluster.method", _options(ConsensusClustering, "method"))
-    integer("cluster.k_min", 2)
-    integer("cluster.k_max", 2)
-    if not problems and config["cluster"]["k_max"] < config["cluster"]["k_min"]:
-        bad("cluster.k_max", f">= cluster.k_min ({config['cluster']['k_min']})")
-    integer("cluster.n_resamples", 1)
-    real("cluster.subsample", 0.0, 1.0, open_low=True)
-    choice("cluster.missing", ["mixture", "imputed"])
-    integer("cluster.n_imputations", 1)
-    integer("cluster.n_null", 0)
-    real("cluster.alpha", 0.0, 1.0, open_low=True)
-    names("profile.blocks", BLOCKS)
-    choice("classify.estimator", _options(SubgroupClassifier, "estimator"))
-    integer("classify.panel_size", 0, rule="an integer >= 0 (0: no marker panel; TOML has "
-            "no None)")
-    boolean("classify.by_center")
-    integer("classify.n_bootstrap", 0)
-    choice("survival.method", _options(LymphomaRiskModel, "method"))
-    real("survival.penalizer", 0.0)
-    names("survival.features")
-    boolean("survival.include_subgroup")
-    horizons = config["survival"]["horizons"]
-    if isinstance(horizons, (list, tuple)) and horizons and all(
-            isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0
-            for h in horizons):
-        config["survival"]["horizons"] = [float(h) for h in horizons]
-    else:
-        bad("survival.horizons", "a non-empty list of positive numbers (years)")
-    integer("survival.n_bootstrap", 0)
-    integer("explain.max_rows", 1)
-    choice("replicate.center_correction", ["reference", "fitted"])
-    integer("report.min_cell", 1)
-    return problems
-
-
-def _check_columns(config: dict[str, Any], cohort: Cohort, name: str, *,
-                   protect_only: bool = False) -> list[str]:
-    """The columns the settings name that ``cohort`` lacks, one problem per key."""
-    from ._config import DEFAULT_CONFIG
-
-    keys = ["preprocess.protect"]
-    if not protect_only:
-        keys.append("cluster.columns")
-        if config["survival"]["features"] != DEFAULT_CONFIG["survival"]["features"]:
-            keys.append("survival.features")
-    problems = []
-    for key in keys:
-        absent = [c for c in _setting(config, key) if c not in cohort.data.columns]
-        if absent:
-            problems.append(f"the '{key}' setting names {len(absent)} column(s) that "
-                            f"{name} lacks: {absent[:5]}")
-    return problems
 
 
 def check_out_dir(out: str | os.PathLike, option: str = "--out") -> Path:

@@ -366,7 +366,7 @@ def published(metrics):
                  columns=["S1", "S2", "S3"]),  # one row with a hidden cell
 ], ids=["four-rows", "one-hidden-row"])
 def test_classifier_metrics_do_not_give_a_hidden_confusion_count_back(matrix):
-    from stratify._steps import _protected_metrics
+    from stratify._protection import protected_metrics as _protected_metrics
     from stratify._utils.count_texts import confusion_texts
 
     matrix = matrix.rename_axis(index="true", columns="predicted")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from test_report_suppression import MIN_CELL, feasible_ranges
 
-from stratify._steps import _protected_profile
+from stratify._protection import protected_profile as _protected_profile
 from stratify.cluster import profile
 
 SIZES = pd.Series({"S1": 60, "S2": 40, "S3": 22, "S4": 3})
@@ -124,7 +124,7 @@ def test_what_the_protection_hides_and_keeps():
 
 
 def test_small_risk_groups_keep_neither_their_size_nor_their_observed_risk():
-    from stratify._steps import _protected_calibration
+    from stratify._protection import protected_calibration as _protected_calibration
 
     table = pd.DataFrame({"horizon": 5.0, "group": [1, 2, 3], "n": [4, 5, 4],
                           "predicted": [0.1, 0.2, 0.3], "observed": [0.0, 0.2, 0.25],

@@ -230,3 +230,41 @@ def test_clustering_imputes_its_features_with_several_draws(result):
     assert result.config["cluster"]["n_imputations"] == 5
     assert model.imputer_ is not None and model.imputer_.n_imputations == 5
     assert len(model.models_) == 5
+
+
+def test_every_stored_name_belongs_to_one_step_and_reads_back_typed(result):
+    from stratify._step_results import STEP_RESULTS
+
+    declared = [key for kind in STEP_RESULTS.values() for key in kind.keys()]
+    assert len(declared) == len(set(declared)), "a name is declared by two steps"
+    stored = {("tables", k) for k in result.tables if k != "skipped_steps"}
+    stored |= {("models", k) for k in result.models} | {("artifacts", k)
+                                                         for k in result.artifacts}
+    assert stored <= set(declared), f"written by no step's type: {stored - set(declared)}"
+    # each step's typed part holds the very objects the dictionaries hold
+    assert result.cluster.model is result.models["cluster"]
+    assert result.cluster.scores is result.tables["cluster_scores"]
+    assert result.classifier.metrics is result.tables["classifier_metrics"]
+    assert result.classifier.cv is result.artifacts["classifier_cv"]
+    assert result.survival.model is result.models["risk_model"]
+    assert result.profile.table_one is result.tables["table_one"]
+    assert result.replication.table is result.tables["replication"]
+    assert result.features.imputer is result.models["imputer"]
+    assert result.explanations is None  # the step is disabled in SMALL
+    for kind in STEP_RESULTS.values():
+        part = kind.from_stores({"tables": result.tables, "models": result.models,
+                                 "artifacts": result.artifacts})
+        if part is not None:
+            again = StratificationResult(config={}, versions={})
+            again.record(part)
+            assert {k for _, k, _ in part.stored()} <= {
+                *again.tables, *again.models, *again.artifacts}
+
+
+def test_a_loaded_result_gives_its_saved_parts_typed(result, tmp_path):
+    loaded = StratificationResult.load(result.save(tmp_path))
+    assert loaded.cluster.model.k_ == result.k
+    pd.testing.assert_frame_equal(loaded.classifier.metrics, result.classifier.metrics,
+                                  check_dtype=False)
+    assert loaded.cluster.embedding is None  # artifacts are not saved
+    assert loaded.quality.report is None and loaded.quality.flags is not None
