@@ -11,7 +11,8 @@
   :func:`check_disjoint` refuses a validation cohort that holds discovery patients.
 - :func:`read_file`, :func:`write_file`: every format registries export (CSV, TSV,
   Excel, SPSS, Stata, SAS, Parquet) with value and variable labels
-  (:data:`SUPPORTED_FORMATS`); :data:`MISSING_LABELS`: value labels that mean missing.
+  (:data:`SUPPORTED_FORMATS`); :data:`MISSING_LABELS`: value labels that mean missing;
+  :func:`read_redcap`: a REDCap export with its data dictionary.
 - :class:`Harmonizer`, :class:`HarmonizationReport`, :func:`load_mapping`: centre
   exports onto the schema, with the mapping read from TOML, YAML or JSON;
   :func:`draft_mapping` (:class:`MappingDraft`, :class:`Proposal`) proposes one centre's
@@ -35,7 +36,7 @@ from ._cohort import (
     write_csv,
 )
 from ._draft import MappingDraft, Proposal, draft_mapping
-from ._formats import MISSING_LABELS, read_file, write_file
+from ._formats import MISSING_LABELS, read_file, read_redcap, write_file
 from ._formats import SUPPORTED as SUPPORTED_FORMATS
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
@@ -80,6 +81,7 @@ __all__ = [
     "quality_report",
     "read_csv",
     "read_file",
+    "read_redcap",
     "save",
     "validate",
     "write_csv",

@@ -40,7 +40,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "patient_id": ("patient id", "patid", "patientid", "patientennummer", "id paciente",
                    "id patient", "record id", "subject id", "pid", "patient", "patientnr",
                    "patient number", "study id", "id"),
-    "center": ("centre", "center", "site", "zentrum", "centro", "klinik", "hospital"),
+    "center": ("centre", "center", "site", "zentrum", "centro", "klinik", "hospital",
+               "data access group", "redcap data access group"),
     "sex": ("sex", "gender", "kon", "geschlecht", "sexe", "sexo", "genero", "kjonn"),
     "anti_ro": ("anti ssa", "antissa", "ssa", "anti ro", "ro", "anti ro ssa", "ro ssa"),
     "anti_la": ("anti ssb", "antissb", "ssb", "anti la", "la", "anti la ssb", "la ssb"),
@@ -83,7 +84,8 @@ _EVENTS = {0: {"censored", "zensiert", "censuré", "censure", "censurado", "cens
            2: {"death", "dead", "died", "verstorben", "tot", "décès", "deces", "muerte",
                "fallecido", "död", "avliden", "competing"}}
 _ACTIVITY = {0: {"none", "no", "keine", "ingen", "aucune", "aucun", "ninguna", "ninguno",
-                 "nulle", "inactive"},
+                 "nulle", "inactive", "no activity", "keine aktivität", "ingen aktivitet",
+                 "aucune activité", "sin actividad"},
              1: {"low", "niedrig", "gering", "låg", "faible", "baja", "bajo", "mild"},
              2: {"moderate", "mäßig", "maessig", "mittel", "måttlig", "modérée", "moderee",
                  "moderada", "moderado"},
@@ -369,6 +371,9 @@ def _describe(name: str, values: pd.Series, label: str | None,
         numbers = pd.to_numeric(pd.Series(keys, dtype=object), errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
     words = _fold(name) + (" | " + _fold(label) if label else "")
+    choice = re.search(r"\(choice=([^)]*)\)", label or "")
+    if choice:  # a REDCap checkbox column: the choice names the variable
+        words = _fold(choice.group(1)) + " | " + words
     column = _Column(name, label, words, keys, numbers, labels)
     if pd.api.types.is_datetime64_any_dtype(values):
         column.dates, column.date_format = pd.Series(values.to_numpy()), "%Y-%m-%d"
@@ -396,9 +401,10 @@ def _match_name(column: _Column, schema: Schema) -> tuple[str | None, float, str
     """The schema variable the name (or label) suggests, a score and the reason."""
     gene = _GENE_PREFIX.match(column.name) or _GENE_SUFFIX.match(column.name)
     if gene and "mol_" in schema.families:
-        return f"mol_{gene.group(1)}", 0.9, f"gene name {gene.group(1)!r} in the column name"
+        symbol = _symbol(gene.group(1), column.label)
+        return f"mol_{symbol}", 0.9, f"gene name {symbol!r} in the column name"
     if column.name.startswith("mol_"):
-        return column.name, 0.95, "a schema gene column"
+        return f"mol_{_symbol(column.name[4:], column.label)}", 0.95, "a schema gene column"
     best: tuple[str | None, float, str] = (None, 0.0, "")
     for source in [s.strip() for s in column.words.split("|")]:
         flat = source.replace(" ", "_")
@@ -432,6 +438,14 @@ def _match_name(column: _Column, schema: Schema) -> tuple[str | None, float, str
             if score > best[1]:
                 best = (close[0], score, f"{source!r} is close to {close[0]!r}")
     return best
+
+
+def _symbol(symbol: str, label: str | None) -> str:
+    """A gene symbol written in lower case (REDCap field names) in its label's case."""
+    if label and symbol.islower():
+        found = re.search(rf"\b{re.escape(symbol)}\b", label, re.IGNORECASE)
+        return found.group(0) if found else symbol
+    return symbol
 
 
 # -- sentinels ----------------------------------------------------------------------------

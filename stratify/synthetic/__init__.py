@@ -2,7 +2,9 @@
 
 - :func:`make_pss_cohort`: a cohort with planted molecular and symptom subgroups,
   a known lymphoma model, centre effects, missingness and an optional trial.
-- :func:`make_center_exports`: the same patients as heterogeneous centre exports.
+- :func:`make_center_exports`: the same patients as heterogeneous centre exports
+  (in memory, or written as CSV, Excel, SPSS, Stata, SAS or Parquet files).
+- :func:`make_redcap_export`: the same patients as a REDCap project's export.
 - :class:`CohortParameters`: the generative parameters and their defaults.
 - :func:`load_discovery`, :func:`load_validation`, :func:`load_trial`: the shipped cohorts.
 - :func:`load_exports`: the shipped raw centre exports and their mapping.
@@ -24,6 +26,7 @@ from ._presets import (
     load_validation,
     write_preset,
 )
+from ._redcap import make_redcap_export
 from ._symptoms import SYMPTOM_SUBGROUPS
 
 __all__ = [
@@ -40,5 +43,6 @@ __all__ = [
     "load_validation",
     "make_center_exports",
     "make_pss_cohort",
+    "make_redcap_export",
     "write_preset",
 ]
