@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ._utils.toml import toml_value
 
 __all__ = ["DEFAULT_CONFIG", "DEMO_CONFIG", "QUICK_CONFIG", "load_config", "merge_config",
            "defaults_toml"]
@@ -177,26 +178,7 @@ _WIDTH = 100
 
 
 def _toml_value(value: Any, indent: int) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        items = [_toml_value(v, indent) for v in value]
-        flat = "[" + ", ".join(items) + "]"
-        if indent + len(flat) <= _NOTE_COLUMN - 1 or not items:
-            return flat
-        lines, line = [], ""
-        for item in items:
-            if line and len(line) + len(item) + 2 > _WIDTH - 4:
-                lines.append(line)
-                line = ""
-            line += ("" if not line else " ") + item + ","
-        lines.append(line)
-        return "[\n" + "\n".join("    " + text for text in lines) + "\n]"
-    raise TypeError(f"no TOML form for {value!r}")
+    return toml_value(value, indent, _NOTE_COLUMN - 1)
 
 
 def _note_lines(note: str, room: int) -> list[str]:

@@ -264,12 +264,8 @@ def write_report(result: Any, out_dir: str | os.PathLike, *, filename: str = "re
     return path
 
 
-def _config_text(config: dict, indent: str = "") -> str:
-    lines = []
-    for key, value in config.items():
-        if isinstance(value, dict):
-            lines.append(f"{indent}[{key}]")
-            lines.append(_config_text(value, indent + "  "))
-        else:
-            lines.append(f"{indent}{key} = {value!r}")
-    return "\n".join(lines)
+def _config_text(config: dict) -> str:
+    """The configuration as TOML, readable back by ``stratify run --config``."""
+    from .._utils.toml import toml_text
+
+    return toml_text(config)

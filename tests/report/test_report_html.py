@@ -168,3 +168,21 @@ def test_browser_check_names_a_broken_figure(report, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 1
     assert "Kaplan-Meier curves by subgroup" in out.stderr
+
+
+def test_settings_block_is_toml_that_reads_back_as_the_run_configuration(result, report):
+    import tomllib
+
+    block = re.search(r"<pre>([^<]*)</pre>", _section(report[1], "settings")).group(1)
+    read = tomllib.loads(html.unescape(block))
+
+    def without_none(config):
+        return {k: (without_none(v) if isinstance(v, dict) else v)
+                for k, v in config.items() if v is not None}
+
+    def as_lists(config):  # TOML has arrays only: tuples read back as lists
+        return {k: (as_lists(v) if isinstance(v, dict) else
+                    list(v) if isinstance(v, tuple) else v) for k, v in config.items()}
+
+    assert read == as_lists(without_none(result.config))
+    assert "= True" not in block and "= False" not in block
