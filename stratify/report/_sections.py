@@ -43,6 +43,23 @@ class Section(NamedTuple):
     note: str = ""
 
 
+_K_COLUMNS = ["chosen", "admissible", "criterion - best", "stability_min", "stability_mean",
+              "smallest", "pac", "silhouette", "null_z", "null_p", "reason"]
+"""The columns of the k-selection table the report shows (the saved CSV has them all)."""
+
+
+def _k_table(scores: pd.DataFrame) -> str:
+    """The clustering's scores by k, each k's criterion (BIC or ICL) as its difference to
+    the best k's, to one decimal: the raw values (about 10^4) printed to three figures
+    looked equal for k = 4 and 5."""
+    table = scores.copy()
+    if "criterion" in table.columns:
+        difference = table["criterion"] - table["criterion"].min()
+        table["criterion - best"] = difference.map(
+            lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    return _table_html(table[[c for c in _K_COLUMNS if c in table.columns]])
+
+
 def no_structure(result: Any, min_cell: int) -> Section | None:
     """When the clustering found one group: why, with its scores by k as the evidence."""
     cluster = result.cluster
@@ -54,7 +71,7 @@ def no_structure(result: Any, min_cell: int) -> Section | None:
             "compare subgroups (profile, Table 1, classifier, explanations, "
             "replication) were not run. The lymphoma risk model was fitted on the "
             "whole cohort.")
-    body = (f"<p>{html.escape(reason)}</p>" if reason else "") + _table_html(cluster.scores)
+    body = (f"<p>{html.escape(reason)}</p>" if reason else "") + _k_table(cluster.scores)
     return Section("No subgroup structure was found", "no-structure", body,
                    note + " The table is the evidence: the clustering's score of "
                    "each k against the reference.")
@@ -116,12 +133,16 @@ def subgroups(result: Any, min_cell: int) -> Section | None:
         body += _figure(lambda ax: plot.consensus(cc, ax=ax),
                         "Consensus matrix at the chosen k", (5.5, 5.0))
         body += _figure(lambda ax: _draw_stability(cc, ax), "Stability of each subgroup")
-        body += _table_html(cluster.scores)
+        body += _k_table(cluster.scores)
     title = ("Subgroups (k = 1: none found)" if result.k == 1
              else f"Subgroups (k = {result.k})")
     return Section(title, "subgroups", body,
                    "Consensus clustering; k chosen by the documented rule of "
-                   "ConsensusClustering. Stability: bootstrap Jaccard per subgroup.")
+                   "ConsensusClustering. Stability: bootstrap Jaccard per subgroup. "
+                   "'criterion - best': each k's BIC (ICL-BIC for k-means and "
+                   "agglomerative) minus the lowest, lower "
+                   "is better; 'null_p': the structure test's p-value; every column is "
+                   "in tables/cluster_scores.csv.")
 
 
 def profile(result: Any, min_cell: int) -> Section | None:

@@ -186,3 +186,14 @@ def test_settings_block_is_toml_that_reads_back_as_the_run_configuration(result,
 
     assert read == as_lists(without_none(result.config))
     assert "= True" not in block and "= False" not in block
+
+
+def test_k_selection_table_shows_criterion_differences_to_the_best_k(result, report):
+    section = _section(report[1], "subgroups")
+    scores = result.cluster.scores
+    difference = scores["criterion"] - scores["criterion"].min()
+    for k, value in difference.items():
+        row = re.search(rf"<th>{k}</th>(.*?)</tr>", section, flags=re.S).group(1)
+        assert f"<td>{value:.1f}</td>" in row
+    assert "<td>0.0</td>" in section  # the best k
+    assert "e+0" not in re.sub(r'src="[^"]*"', "", section)  # no value in 3-figure notation
