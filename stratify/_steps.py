@@ -494,6 +494,9 @@ def step_replicate(result, state: _State, part: ReplicationResult) -> None:
     if "per_subgroup" in rep.attrs:
         table, by_subgroup = protected_replication(
             table, rep.attrs["per_subgroup"], int(state.config["report"]["min_cell"]))
+        # the subgroups' names of result.labels, not the clustering's codes 0, 1, ...
+        by_subgroup.index = pd.Index([f"S{int(code) + 1}" for code in by_subgroup.index],
+                                     name=by_subgroup.index.name)
         part.by_subgroup = by_subgroup
     part.table = table
 

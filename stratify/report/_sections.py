@@ -266,7 +266,9 @@ def replication(result: Any, min_cell: int) -> Section | None:
     body = _table_html(part.table)
     if part.by_subgroup is not None:
         by_group = part.by_subgroup.copy()
-        by_group.index = [_subgroup_name(g) for g in by_group.index]
+        # results saved before the codes were named carry 0, 1, ...
+        by_group.index = [_subgroup_name(g) if str(g).isdigit() else g
+                          for g in by_group.index]
         body += _table_html(by_group)
     note = ("Prediction strength, in-group proportion and agreement between transferred "
             "labels and reclustering. ")
