@@ -675,8 +675,8 @@ def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
         print(f"error: {err}", file=sys.stderr)
         return 2
     try:
-        cohort = Cohort.from_csv(data)
-        external = None if validation is None else Cohort.from_csv(validation)
+        cohort = Cohort.from_file(data)
+        external = None if validation is None else Cohort.from_file(validation)
     except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
