@@ -80,6 +80,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "include_subgroup": True,
         "horizons": [5.0, 10.0],
         "n_bootstrap": 100,
+        "optimism": True,
     },
     "explain": {"enabled": True, "max_rows": 500},
     "replicate": {"center_correction": "reference"},
@@ -164,6 +165,8 @@ CONFIG_NOTES: dict[str, str] = {
     "survival.include_subgroup": "the subgroup is a covariate too",
     "survival.horizons": "years at which risks are predicted and evaluated",
     "survival.n_bootstrap": "bootstrap resamples of the evaluation intervals",
+    "survival.optimism": "also correct each metric for optimism (Harrell's bootstrap: the "
+                         "model refitted n_bootstrap times); else apparent only",
     "explain.enabled": "SHAP explanations of the classifier and of the subgroups",
     "explain.max_rows": "patients explained (a random sample of them)",
     "replicate.center_correction": "external centres unseen in discovery: corrected within "

@@ -132,6 +132,7 @@ def check_config(config: dict[str, Any]) -> list[str]:
     else:
         bad("survival.horizons", "a non-empty list of positive numbers (years)")
     integer("survival.n_bootstrap", 0)
+    boolean("survival.optimism")
     integer("explain.max_rows", 1)
     choice("replicate.center_correction", ["reference", "fitted"])
     integer("report.min_cell", 1)

@@ -356,7 +356,9 @@ def step_survival(result, state: _State, part: SurvivalResult) -> None:
     part.model = model
     horizons = [float(h) for h in c["horizons"]]
     n_boot = int(c["n_bootstrap"])
-    evaluation = evaluate(model, X, y, times=horizons, n_bootstrap=n_boot, random_state=seed,
+    # optimism: how the fitted model does on new patients, not only on these
+    evaluation = evaluate(model, X, y, times=horizons, n_bootstrap=n_boot,
+                          optimism=bool(c["optimism"]) and n_boot > 0, random_state=seed,
                           n_jobs=state.config["n_jobs"])
     # the clinical score counts the imputed factors, so that patients with an
     # unmeasured factor are compared on the same rows as the model

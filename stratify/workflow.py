@@ -228,12 +228,13 @@ class StratificationResult:
                                int(self.config.get("report", {}).get("min_cell", 5)))
             lines.append(f"subgroups (k): {self.k}; sizes: "
                          + ", ".join(f"{g}: {n}" for g, n in sizes.items()))
-        if "stability" in self.tables and self.k != 1:
-            stab = self.tables["stability"]["jaccard"]
+        cluster, classifier = self.cluster, self.classifier
+        if cluster is not None and cluster.stability is not None and self.k != 1:
+            stab = cluster.stability["jaccard"]
             lines.append(f"stability (bootstrap Jaccard): min {stab.min():.2f}, "
                          f"mean {stab.mean():.2f}")
-        if "classifier_metrics" in self.tables:
-            m = self.tables["classifier_metrics"]
+        if classifier is not None and classifier.metrics is not None:
+            m = classifier.metrics
             if "balanced_accuracy" in m.index:
                 row = m.loc["balanced_accuracy"]
                 estimator = self.config["classify"]["estimator"]
@@ -242,19 +243,24 @@ class StratificationResult:
                 lines.append(f"classifier balanced accuracy ({estimator}, out of fold): "
                              f"{estimate} "
                              f"(95% CI {row['lower']:.3f}-{row['upper']:.3f})")
-        if "panel" in self.artifacts:
-            lines.append(f"marker panel ({len(self.artifacts['panel'])}): "
-                         + ", ".join(self.artifacts["panel"]))
-        if "survival_metrics" in self.tables:
-            s = self.tables["survival_metrics"]
+        if classifier is not None and classifier.panel is not None:
+            lines.append(f"marker panel ({len(classifier.panel)}): "
+                         + ", ".join(classifier.panel))
+        survival = self.survival
+        if survival is not None and survival.metrics is not None:
+            s = survival.metrics
             for model in s["model"].unique():
                 row = s[(s["model"] == model) & (s["metric"] == "harrell_c")]
                 if len(row):
                     r = row.iloc[0]
+                    corrected = (f"; optimism-corrected {r['corrected']:.3f}"
+                                 if "corrected" in r.index and pd.notna(r["corrected"])
+                                 else "")
                     lines.append(f"lymphoma C-index ({model}, apparent): {r['estimate']:.3f} "
-                                 f"(95% CI {r['lower']:.3f}-{r['upper']:.3f})")
-        if "replication" in self.tables:
-            r = self.tables["replication"].iloc[0]
+                                 f"(95% CI {r['lower']:.3f}-{r['upper']:.3f}){corrected}")
+        replication = self.replication
+        if replication is not None and replication.table is not None:
+            r = replication.table.iloc[0]
             lines.append(
                 f"replication ({int(r['n'])} patients): k {int(r['k_model'])} transferred, "
                 f"k {int(r['k_external'])} chosen on the external cohort; prediction strength "

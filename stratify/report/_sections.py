@@ -250,10 +250,19 @@ def lymphoma(result: Any, min_cell: int) -> Section | None:
                            for column, reason in (part.left_out or {}).items())
     not_drawn = (f" Not drawn (fewer than {min_cell} patients at risk from the start): "
                  f"{', '.join(undrawn)}." if undrawn else "")
+    if "corrected" in part.metrics.columns and part.metrics["corrected"].notna().any():
+        n_refits = result.config.get("survival", {}).get("n_bootstrap", "")
+        honesty = ("estimates and intervals are apparent (on the patients the model was "
+                   "fitted on); 'corrected' subtracts Harrell's bootstrap optimism (the "
+                   f"model refitted on {n_refits} bootstrap samples): what to expect on "
+                   "new patients. The clinical score is not fitted: it has no optimism. "
+                   "The calibration figure is apparent")
+    else:
+        honesty = ("C-index and calibration are apparent (on the patients the model was "
+                   "fitted on)")
     return Section("Lymphoma risk", "lymphoma", body,
                    "Cause-specific model (death censored) compared with the "
-                   "seven-factor clinical score; C-index and calibration are apparent "
-                   "(on the patients the model was fitted on). Cumulative incidence "
+                   f"seven-factor clinical score; {honesty}. Cumulative incidence "
                    "treats death as a competing risk (Aalen-Johansen). Curves stop where "
                    f"fewer than {min_cell} patients remain at risk.{not_drawn}{not_drawn_hr}")
 

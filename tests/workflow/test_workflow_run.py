@@ -268,3 +268,28 @@ def test_a_loaded_result_gives_its_saved_parts_typed(result, tmp_path):
                                   check_dtype=False)
     assert loaded.cluster.embedding is None  # artifacts are not saved
     assert loaded.quality.report is None and loaded.quality.flags is not None
+
+
+@pytest.mark.slow
+def test_lymphoma_metrics_are_corrected_for_optimism_and_the_report_says_so(cohort, tmp_path):
+    config = {**SMALL, "classify": {"enabled": False},
+              "survival": {"n_bootstrap": 15, "optimism": True}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = st.Stratification(config).run(cohort)
+    metrics = result.survival.metrics.set_index(["model", "metric"])
+    cox = metrics.loc[("cox model", "harrell_c")]
+    assert np.isfinite(cox["optimism"]) and cox["corrected"] == pytest.approx(
+        cox["estimate"] - cox["optimism"])
+    assert np.isnan(metrics.loc[("seven-factor score", "harrell_c")].get("corrected", np.nan))
+    line = [ln for ln in result.summary().splitlines() if ln.startswith("lymphoma C-index (cox")]
+    assert f"optimism-corrected {cox['corrected']:.3f}" in line[0]
+    page = st.report.write_report(result, tmp_path).read_text(encoding="utf-8")
+    section = page.split('id="lymphoma"')[1].split("</section>")[0]
+    assert "Harrell&#x27;s bootstrap optimism" in section and "15 bootstrap samples" in section
+    # without it, the metrics say they are apparent only
+    apparent = {**config, "survival": {"n_bootstrap": 15, "optimism": False}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = st.Stratification(apparent).run(cohort)
+    assert "corrected" not in plain.survival.metrics.columns
