@@ -52,7 +52,9 @@ def shap_summary(explanation: Any, kind: str = "bar", *, class_index: Any = None
         multiclass explanations.
     class_index : int or class label, optional
     max_display : int, default=15
-        Features shown (the most important).
+        Features shown (the most important). Features whose SHAP value is 0
+        for every patient (unused by the model, e.g. outside its marker
+        panel) are never shown.
     ax : matplotlib Axes, optional
 
     Returns
@@ -86,7 +88,10 @@ def shap_summary(explanation: Any, kind: str = "bar", *, class_index: Any = None
     else:
         values, _, title_class = _class_slice(explanation, class_index)
         importance = np.abs(values).mean(axis=0)
-    order = np.argsort(importance)[::-1][:max_display][::-1]  # most important on top
+    # a feature the model never uses (SHAP 0 for everyone, e.g. outside a marker
+    # panel) is no information: it is not drawn as an empty bar
+    used = np.flatnonzero(importance > 0)
+    order = used[np.argsort(importance[used])[::-1][:max_display][::-1]]  # most important on top
     ax = get_ax(ax, (6.0, 0.35 * len(order) + 1.5))
     positions = np.arange(len(order))
     if kind == "bar" and multiclass:
@@ -96,7 +101,9 @@ def shap_summary(explanation: Any, kind: str = "bar", *, class_index: Any = None
             ax.barh(positions, per_class[order, k], left=left, color=colors[output],
                     label=output)
             left += per_class[order, k]
-        ax.legend(frameon=False, fontsize="small", title="class")
+        # beside the bars, never over them
+        ax.legend(frameon=False, fontsize="small", title="class", loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         ax.set_xlabel(f"mean |{_space(explanation)}|")
     elif kind == "bar":
         from . import PALETTE

@@ -200,6 +200,21 @@ def classifier(result: Any, min_cell: int) -> Section | None:
                    "with bootstrap 95% CIs.")
 
 
+TOP_FEATURES = 5
+"""Features per subgroup in the report's table of what defines the subgroups."""
+
+
+def _top_features_html(table: pd.DataFrame, top: int) -> str:
+    """The ``top`` features of every subgroup (not the first rows, which held one subgroup)."""
+    if "rank" in table.columns:
+        table = table[table["rank"] <= top]
+    else:
+        table = table.groupby("subgroup", sort=False).head(top)
+    columns = [c for c in ("subgroup", "rank", "feature", "mean_abs_shap", "share",
+                           "direction") if c in table.columns]
+    return _table_html(table[columns].set_index(columns[:2]))
+
+
 def explanations(result: Any, min_cell: int) -> Section | None:
     """SHAP summary of the classifier and the features that define each subgroup."""
     from .. import plot
@@ -211,9 +226,13 @@ def explanations(result: Any, min_cell: int) -> Section | None:
     body = _figure(lambda ax: plot.shap_summary(shap_values, kind="bar", ax=ax),
                    "SHAP summary: mean |SHAP| per marker and subgroup", (7.0, 5.5))
     if part.cluster_explanation is not None:
-        body += _table_html(part.cluster_explanation.head(40))
+        body += _top_features_html(part.cluster_explanation, TOP_FEATURES)
     return Section("Explanations (SHAP)", "shap", body,
-                   "Mean absolute SHAP value per feature (classifier).")
+                   "Mean absolute SHAP value per feature of the classifier (the "
+                   "features it uses, stacked by subgroup); the table: for each subgroup, "
+                   f"the {TOP_FEATURES} features that best tell it from the rest (a "
+                   "surrogate model's SHAP values; direction +1: higher in the subgroup). "
+                   "tables/cluster_explanation.csv has every feature.")
 
 
 def lymphoma(result: Any, min_cell: int) -> Section | None:

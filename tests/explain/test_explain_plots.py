@@ -97,3 +97,17 @@ def test_cross_validation_result_plots():
     ax = calibration(result.calibration, by="class")
     assert len(ax.get_legend().get_texts()) == 4  # 3 classes + the diagonal
     assert ax.lines[0].get_color() == PALETTE[0]
+
+
+def test_summary_bar_leaves_out_unused_features_and_keeps_the_legend_off_the_bars(multiclass):
+    values = multiclass.values.copy()
+    values[:, 1, :] = 0.0  # a feature outside the model's marker panel
+    e = shap.Explanation(values, base_values=multiclass.base_values, data=multiclass.data,
+                         feature_names=multiclass.feature_names,
+                         output_names=multiclass.output_names)
+    ax = shap_summary(e, kind="bar", max_display=10)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["d", "c", "a"]
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    axes = ax.get_window_extent()
+    assert legend.x0 >= axes.x1  # beside the axes, not over the bars

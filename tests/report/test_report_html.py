@@ -11,6 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import stratify as st
@@ -197,3 +198,18 @@ def test_k_selection_table_shows_criterion_differences_to_the_best_k(result, rep
         assert f"<td>{value:.1f}</td>" in row
     assert "<td>0.0</td>" in section  # the best k
     assert "e+0" not in re.sub(r'src="[^"]*"', "", section)  # no value in 3-figure notation
+
+
+def test_shap_section_shows_every_subgroup_and_only_features_the_classifier_uses(result,
+                                                                                 report):
+    section = _section(report[1], "shap")
+    table = result.explanations.cluster_explanation
+    for subgroup in result.labels.unique():
+        top = table[(table["subgroup"] == subgroup) & (table["rank"] <= 5)]["feature"]
+        assert len(top) and all(f">{feature}<" in section for feature in top)
+    below = table[table["rank"] > 5]["feature"]
+    shown = set(re.findall(r"<td>(mol_[^<]*)</td>", section))
+    assert not shown & (set(below) - set(table[table["rank"] <= 5]["feature"]))
+    # the SHAP bars: the classifier's panel of 4 markers, not 160 rows with zeros
+    values = np.abs(np.asarray(result.explanations.shap_classifier.values))
+    assert (values.mean(axis=(0, 2)) > 0).sum() <= 4
