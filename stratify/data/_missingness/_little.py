@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._patterns import unique_rows
+
 __all__ = ["MCARTest", "little_mcar_test"]
 
 MIN_ROWS_PER_PATTERN = 2
@@ -85,9 +87,7 @@ def _pattern_groups(missing: np.ndarray):
     the pattern numbers, their ``k`` missing column indices, the rows with
     these patterns and each row's position among the group's patterns.
     """
-    patterns, inverse, counts = np.unique(missing, axis=0, return_inverse=True,
-                                          return_counts=True)
-    inverse = np.asarray(inverse).reshape(-1)
+    patterns, inverse, counts = unique_rows(missing)
     k_of = patterns.sum(axis=1)
     groups = []
     for k in np.unique(k_of):

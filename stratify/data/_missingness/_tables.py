@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 
 from ..._utils.suppress import MIN_CELL
+from ._patterns import unique_rows
 
 
 def _patterns_table(missing: pd.DataFrame, max_patterns: int) -> pd.DataFrame:
     n = len(missing)
     names = np.asarray(missing.columns, dtype=object)
-    pats, counts = np.unique(missing.to_numpy(), axis=0, return_counts=True)
+    pats, _, counts = unique_rows(missing.to_numpy(dtype=bool))
     order = np.argsort(-counts, kind="stable")
     rows: list[dict[str, Any]] = []
     shown = 0
@@ -68,9 +69,10 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
 def _predictors_table(values: pd.DataFrame, missing: pd.DataFrame, centre: pd.Series | None,
                       *, min_missing: int, max_rows: int, n_splits: int, top: int,
                       random_state: int | None) -> pd.DataFrame:
-    from sklearn import config_context
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    # imported before the thread limit below, which reaches only the libraries
+    # already loaded: this loads scipy's own BLAS, the one L-BFGS-B calls
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
 
     columns = ["variable", "n_missing", "fraction_missing", "auc", "top_predictors"]
     n = len(values)
@@ -97,6 +99,27 @@ def _predictors_table(values: pd.DataFrame, missing: pd.DataFrame, centre: pd.Se
     groups: dict[bytes, list[str]] = {}
     for t in targets:
         groups.setdefault(np.packbits(missing[t].to_numpy()).tobytes(), []).append(t)
+    # one BLAS thread for these some 150 small fits: two made them 2 to 9 times slower
+    # (on 2,000 and 100,000 patients, 2 cores); the caller's own limit (quality_report's)
+    # missed scipy's BLAS when scipy was first loaded inside it
+    with threadpool_limits(limits=1):
+        results = _fit_groups(Z, names, missing, rows, groups, n_splits=n_splits, top=top,
+                              random_state=random_state)
+    out = [{"variable": t, "n_missing": int(n_missing[t]),
+            "fraction_missing": float(n_missing[t]) / n,
+            "auc": results.get(t, (np.nan, ""))[0],
+            "top_predictors": results.get(t, (np.nan, ""))[1]} for t in targets]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _fit_groups(Z: np.ndarray, names: np.ndarray, missing: pd.DataFrame, rows: np.ndarray,
+                groups: dict[bytes, list[str]], *, n_splits: int, top: int,
+                random_state: int | None) -> dict[str, tuple[float, str]]:
+    """Cross-validated AUC and mean coefficients of each group's missingness model."""
+    from sklearn import config_context
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     results: dict[str, tuple[float, str]] = {}
     for members in groups.values():
         y = missing[members[0]].to_numpy()[rows].astype(int)
@@ -117,8 +140,4 @@ def _predictors_table(values: pd.DataFrame, missing: pd.DataFrame, centre: pd.Se
         text = ", ".join(f"{names[use][b]} ({coef[b]:+.2f})" for b in best)
         for m in members:
             results[m] = (_auc(y, score), text)
-    out = [{"variable": t, "n_missing": int(n_missing[t]),
-            "fraction_missing": float(n_missing[t]) / n,
-            "auc": results.get(t, (np.nan, ""))[0],
-            "top_predictors": results.get(t, (np.nan, ""))[1]} for t in targets]
-    return pd.DataFrame(out, columns=columns)
+    return results

@@ -75,14 +75,21 @@ def _protect_table(table: pd.DataFrame, centres: list[str], min_cell: int) -> pd
             counts = pd.DataFrame({"observed": by_centre["n_observed"],
                                    "missing": by_centre["n"] - by_centre["n_observed"]}
                                   ).astype("int64")
-            forced = pd.DataFrame(False, index=[*counts.index, TOTAL],
-                                  columns=["observed", "missing", TOTAL])
-            forced.loc[hidden_sizes.index, TOTAL] = hidden_sizes.to_numpy()
-            shown = suppress_small_cells(counts, min_cell, hidden=forced)
-            extra |= shown.loc[counts.index, TOTAL].isna() & ~hidden_sizes
-            n_obs[rows.index] = shown.loc[rows["center"], "observed"].to_numpy()
-            bad = suppress_small_cells(by_centre["n_implausible"].astype("int64"), min_cell)
-            n_bad[rows.index] = bad.loc[rows["center"]].to_numpy()
+            if hidden_sizes.any() or _has_small(counts.to_numpy(), min_cell):
+                forced = pd.DataFrame(False, index=[*counts.index, TOTAL],
+                                      columns=["observed", "missing", TOTAL])
+                forced.loc[hidden_sizes.index, TOTAL] = hidden_sizes.to_numpy()
+                shown = suppress_small_cells(counts, min_cell, hidden=forced)
+                extra |= shown.loc[counts.index, TOTAL].isna() & ~hidden_sizes
+                n_obs[rows.index] = shown.loc[rows["center"], "observed"].to_numpy()
+            else:  # nothing to hide (most variables): the counts as they are
+                n_obs[rows.index] = counts["observed"].to_numpy()
+            implausible = by_centre["n_implausible"].astype("int64")
+            if _has_small(implausible.to_numpy()[:, None], min_cell):
+                bad = suppress_small_cells(implausible, min_cell)
+                n_bad[rows.index] = bad.loc[rows["center"]].to_numpy()
+            else:
+                n_bad[rows.index] = implausible.to_numpy()
         if not extra.any():
             break
         hidden_sizes = suppress_small_cells(sizes.astype("int64"), min_cell,
@@ -91,6 +98,17 @@ def _protect_table(table: pd.DataFrame, centres: list[str], min_cell: int) -> pd
     out["n"], out["n_observed"], out["n_implausible"] = n, n_obs, n_bad
     out["completeness"] = out["completeness"].where(n.notna() & n_obs.notna())
     return out
+
+
+def _has_small(counts: np.ndarray, min_cell: int) -> bool:
+    """Whether a count of the table, or a row, column or grand total, is from 1 to
+    ``min_cell - 1``. Without one (and with no cell forced hidden),
+    :func:`~stratify._utils.suppress.suppress_small_cells` hides nothing: this
+    skips it (a linear-programming search per variable, most of the time of
+    the table's protection)."""
+    full = [counts.ravel(), counts.sum(axis=1), counts.sum(axis=0), [counts.sum()]]
+    return any(bool(((part > 0) & (part < min_cell)).any())
+               for part in map(np.asarray, full))
 
 
 def _row(centre: str, variable: str, kind: str, n: int, n_observed: int,
