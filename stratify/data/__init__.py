@@ -1,7 +1,8 @@
 """The pSS data model, validation, harmonization, data quality and safe persistence.
 
 - :data:`PSS_SCHEMA`, :class:`Schema`, :class:`Variable`: the reference data model;
-  :data:`BLOCKS` and :data:`KINDS` name its variable blocks and kinds.
+  :data:`BLOCKS` and :data:`KINDS` name its variable blocks and kinds;
+  :func:`display_name` (:data:`LABELS`): a variable's short label and unit for a reader.
 - :func:`validate`, :class:`SchemaError`, :class:`Problem`: check a frame, listing
   every problem (column, rows, rule).
 - :class:`Cohort`: validated data indexed by ``patient_id`` (+ truth for synthetic data);
@@ -39,6 +40,7 @@ from ._draft import MappingDraft, Proposal, draft_mapping
 from ._formats import MISSING_LABELS, read_file, read_redcap, write_file
 from ._formats import SUPPORTED as SUPPORTED_FORMATS
 from ._harmonize import HarmonizationReport, Harmonizer, load_mapping
+from ._labels import LABELS, display_name
 from ._missingness import MCARTest, MissingnessReport, little_mcar_test, missingness_report
 from ._persist import TRUSTED_TYPES, UnsafeModelError, UntrustedTypesError, load, save
 from ._pseudonymize import new_key, pseudonymize
@@ -49,6 +51,7 @@ from ._validate import Problem, SchemaError, validate
 __all__ = [
     "BLOCKS",
     "KINDS",
+    "LABELS",
     "MCARTest",
     "MISSING_LABELS",
     "MappingDraft",
@@ -70,6 +73,7 @@ __all__ = [
     "SchemaError",
     "Variable",
     "check_disjoint",
+    "display_name",
     "draft_mapping",
     "identifier_columns",
     "little_mcar_test",
