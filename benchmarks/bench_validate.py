@@ -1,6 +1,6 @@
 """``stratify validate``: time and peak memory of reading and validating a cohort file.
 
-One task, ``validate``, one method, ``stratify_validate_cli``: the command
+One task, ``validate``, two methods. ``stratify_validate_cli``: the command
 ``python -m stratify validate FILE`` (read the CSV, check it against the
 schema, build the :class:`stratify.Cohort`) run in a fresh subprocess, so
 that the measure is that of the command a user runs. ``seconds`` is its wall
@@ -14,6 +14,16 @@ The file: a synthetic cohort from :func:`stratify.synthetic.make_pss_cohort`
 written with :func:`stratify.data.write_csv` and repeated with new ids up to
 ``n`` rows (about 376 bytes a row). Quick suite: 20,000 patients; full:
 1,000,000 (a 376 MB file).
+
+A second method, ``stratify_validate_report_cli``, times ``python -m stratify
+validate FILE --report DIR``: the same reading and validation, then the
+data-quality report (completeness, plausibility, drift between centres, the
+missing-data patterns, Little's test and the cross-validated models of each
+variable's missingness) written as an HTML page with its figures and a CSV
+table. Its file is a cohort drawn whole by
+:func:`~stratify.synthetic.make_pss_cohort` (every patient drawn, none
+repeated: repeated rows would be duplicates to the report), 2,000 and 100,000
+patients in both suites (the targets: under 5 s and under 60 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -26,11 +36,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-SUITES = {"quick": {"n": (20_000,)}, "full": {"n": (1_000_000,)}}
+SUITES = {"quick": {"n": (20_000,), "report_n": (2_000, 100_000)},
+          "full": {"n": (1_000_000,), "report_n": (2_000, 100_000)}}
 SUITE_SEEDS = {"full": (0,)}
 """Seeds run (read by the runner): the full suite measures seed 0 only."""
 BLOCK = 20_000
 DATASET = "synthetic_pss_5centres_97cols_csv"
+REPORT_DATASET = "synthetic_pss_5centres_97cols_drawn_csv"
 
 
 def write_cohort_file(path: str | os.PathLike, n: int, seed: int = 0) -> Path:
@@ -50,6 +62,16 @@ def write_cohort_file(path: str | os.PathLike, n: int, seed: int = 0) -> Path:
     return path
 
 
+def write_report_cohort(path: str | os.PathLike, n: int, seed: int = 0) -> Path:
+    """Write an ``n``-patient cohort CSV (97 columns, every patient drawn) to ``path``."""
+    from stratify.data import write_csv
+    from stratify.synthetic import make_pss_cohort
+
+    path = Path(path)
+    write_csv(make_pss_cohort(n_patients=n, n_centers=5, random_state=seed).data, path)
+    return path
+
+
 def _csv_text(frame: Any, write_csv: Any) -> str:
     import io
 
@@ -58,16 +80,19 @@ def _csv_text(frame: Any, write_csv: Any) -> str:
     return buffer.getvalue()
 
 
-def measure_validate(path: str | os.PathLike) -> dict[str, float]:
-    """Wall time and peak RSS of ``python -m stratify validate path`` in a fresh process.
+def measure_validate(path: str | os.PathLike, report: str | os.PathLike | None = None
+                     ) -> dict[str, float]:
+    """Wall time and peak RSS of ``python -m stratify validate path`` in a fresh process
+    (with ``--report report`` when given).
 
     The peak is that child's own ``ru_maxrss`` (``os.wait4``), whatever other
     children this process ran before.
     """
+    extra = [] if report is None else ["--report", str(report)]
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "stratify", "validate", str(path),
-                                  "--quiet"], stdout=subprocess.DEVNULL, stderr=err)
+                                  "--quiet", *extra], stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -87,6 +112,16 @@ def run(suite: str = "quick", seed: int = 0) -> list[dict[str, Any]]:
             measured = measure_validate(path)
         rows.append({"task": "validate", "method": "stratify_validate_cli", "dataset": DATASET,
                      "n": n, "seed": seed, "n_columns": 97, "file_mb": round(file_mb, 1),
+                     "memory_ratio": round(measured["peak_memory_mb"] / file_mb, 2),
+                     **measured})
+    for n in SUITES[suite]["report_n"]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_report_cohort(Path(folder) / "cohort.csv", n, seed)
+            file_mb = path.stat().st_size / 2**20
+            measured = measure_validate(path, report=Path(folder) / "quality")
+        rows.append({"task": "validate", "method": "stratify_validate_report_cli",
+                     "dataset": REPORT_DATASET, "n": n, "seed": seed, "n_columns": 97,
+                     "file_mb": round(file_mb, 1),
                      "memory_ratio": round(measured["peak_memory_mb"] / file_mb, 2),
                      **measured})
     return rows
