@@ -13,6 +13,98 @@ from ._schema import PSS_SCHEMA, Schema, Variable
 
 __all__ = ["SchemaError", "Problem", "validate"]
 
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+"""Delimiters a cohort file may have been saved with instead of commas, and their names."""
+
+HARMONIZER_HINT = ("rename the column, or let stratify.data.Harmonizer map the export's "
+                   "names, units and codes onto the schema")
+
+
+def separator_message(header: str, *, pandas_hint: bool = True) -> str | None:
+    """What to say when a header read as one column holds another delimiter, else None.
+
+    For a frame read with the wrong delimiter (:func:`validate`) and for a
+    cohort file whose header is one column (then ``pandas_hint=False``: the
+    file is to be saved again, not read otherwise).
+
+    Examples
+    --------
+    >>> from stratify.data._validate import separator_message
+    >>> print(separator_message("patient_id;center;age"))
+    the header is one column holding semicolons: it looks like ';'-separated, not comma-separated. Save the file as comma-separated values (with '.' as the decimal mark), or read it with pandas.read_csv(..., sep=';')
+    >>> print(separator_message("patient_id|age", pandas_hint=False))
+    the header is one column holding vertical bars: it looks like '|'-separated, not comma-separated. Save the file as comma-separated values (with '.' as the decimal mark)
+    >>> separator_message("patient_id") is None
+    True
+    """
+    for mark, name in SEPARATORS.items():
+        if mark in header:
+            return (f"the header is one column holding {name}: it looks like {mark!r}-separated,"
+                    " not comma-separated. Save the file as comma-separated values (with '.' "
+                    "as the decimal mark)"
+                    + (f", or read it with pandas.read_csv(..., sep={mark!r})"
+                       if pandas_hint else ""))
+    return None
+
+
+def _key(name: str) -> str:
+    """A column name compared without case, surrounding spaces, or ' '/'-'/'.' for '_'."""
+    return "_".join(name.strip().casefold().replace("-", " ").replace(".", " ").split())
+
+
+def schema_name_like(name: str, schema: Schema) -> str | None:
+    """The schema name ``name`` differs from only in case or separators, else None.
+
+    ``'ANXIETY'`` and ``'Anxiety '`` give ``'anxiety'``; ``'Patient ID'``
+    gives ``'patient_id'``; ``'MOL_MX1'`` gives ``'mol_MX1'`` (a family such
+    as ``mol_`` keeps the rest of the name as written).
+
+    Examples
+    --------
+    >>> from stratify.data import PSS_SCHEMA
+    >>> from stratify.data._validate import schema_name_like
+    >>> schema_name_like("ANXIETY", PSS_SCHEMA), schema_name_like("MOL_MX1", PSS_SCHEMA)
+    ('anxiety', 'mol_MX1')
+    >>> schema_name_like("anxiety_score", PSS_SCHEMA) is None
+    True
+    """
+    key = _key(name)
+    matches = [n for n in dict.fromkeys(["patient_id", *schema.names])
+               if _key(n) == key and n != name]
+    if len(matches) == 1:
+        return matches[0]
+    for prefix in schema.families:
+        stripped = name.strip()
+        if key.startswith(_key(prefix)) and len(stripped) > len(prefix) \
+                and not stripped.startswith(prefix):
+            return prefix + stripped[len(prefix):]
+    return None
+
+
+def _unknown_column(name: str, schema: Schema) -> Problem:
+    like = schema_name_like(name, schema)
+    rule = "is not a variable of the schema (unknown column)"
+    if like is not None:
+        rule += (f"; did you mean {like!r}? It differs only in case or separators: "
+                 f"{HARMONIZER_HINT}")
+    return Problem(name, rule)
+
+
+def _separator_problem(frame: pd.DataFrame, schema: Schema) -> Problem | None:
+    """A frame read with the wrong delimiter: its header (one column, or a column name
+    holding another delimiter) splits into names the schema knows."""
+    for col in frame.columns:
+        text = str(col)
+        message = separator_message(text)
+        if message is None:
+            continue
+        parts = [part.strip().strip('"') for mark in SEPARATORS if mark in text
+                 for part in text.split(mark)]
+        known = [part for part in parts if part == "patient_id" or part in schema]
+        if len(known) >= 2:
+            return Problem("<columns>", message)
+    return None
+
 
 def _check_categorical(values: pd.Series, var: Variable, problems: list[Problem]) -> pd.Series:
     out = values.astype(object).where(values.notna(), np.nan)
@@ -90,6 +182,9 @@ def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | Non
     ``first_row + 1``; duplicated ids are left to the caller when it reads blocks."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"validate expects a pandas DataFrame; got {type(df).__name__}.")
+    separator = _separator_problem(df, schema)
+    if separator is not None:  # every other problem would follow from it
+        raise SchemaError([separator], source)
     problems: list[Problem] = []
     frame = df
     if "patient_id" in frame.columns:
@@ -97,7 +192,10 @@ def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | Non
             problems.append(Problem("patient_id", "is both the index and a column"))
         frame = frame.set_index("patient_id")
     elif frame.index.name != "patient_id":
-        problems.append(Problem("patient_id", "is required, as the index or a column"))
+        like = [str(c) for c in frame.columns if schema_name_like(str(c), schema) == "patient_id"]
+        problems.append(Problem("patient_id", "is required, as the index or a column" + (
+            f" (column {like[0]!r} differs only in case or separators: rename it)"
+            if like else "")))
 
     if len(frame) == 0:
         problems.append(Problem("<rows>", "no patient: the data have 0 rows"))
@@ -132,7 +230,7 @@ def _validate(df: pd.DataFrame, schema: Schema, *, required: Iterable[str] | Non
             if allow_unknown:
                 out[name] = frame[col]
             else:
-                problems.append(Problem(name, "is not a variable of the schema (unknown column)"))
+                problems.append(_unknown_column(name, schema))
             continue
         if var.kind == "id":
             problems.append(Problem(name, "is an identifier and must be the index"))

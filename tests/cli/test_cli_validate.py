@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import stratify as st
-from stratify.cli import EXIT_OK, main
+from stratify.cli import EXIT_DATA, EXIT_OK, main
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
@@ -73,7 +73,7 @@ def _parse(text: str) -> _Page:
 def cohort_csv(tmp_path_factory):
     """300 patients in 3 centres; 8 with anti-La but not anti-Ro (a plausibility finding)."""
     path = tmp_path_factory.mktemp("data") / "cohort.csv"
-    frame = st.synthetic.make_pss_cohort(n_patients=300, n_centers=3, seed=2).data
+    frame = st.synthetic.make_pss_cohort(n_patients=300, n_centers=3, random_state=2).data
     frame.iloc[:8, frame.columns.get_loc("anti_la")] = 1.0
     frame.iloc[:8, frame.columns.get_loc("anti_ro")] = 0.0
     st.data.write_csv(frame, path)
@@ -139,3 +139,51 @@ def test_quality_report_to_html_full_page_and_fragment(cohort_csv):
 def test_validate_report_writes_the_table_beside_the_page(quality_out):
     table = pd.read_csv(quality_out / "quality_report.csv")
     assert {"center", "variable", "completeness"} <= set(table.columns)
+
+
+# -- messages that teach ----------------------------------------------------------------
+
+
+def _write(frame: pd.DataFrame, path, sep=","):
+    frame.to_csv(path, sep=sep, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_frame(cohort_csv):
+    return pd.read_csv(cohort_csv, dtype=str).head(30)
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_validate_a_file_with_another_delimiter_names_it(small_frame, tmp_path, capsys, sep,
+                                                         name):
+    path = _write(small_frame, tmp_path / "cohort.csv", sep)
+    assert main(["validate", str(path)]) == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "INVALID" in err and "cohort.csv" in err
+    assert f"one column holding {name}" in err and "comma-separated" in err
+
+
+@pytest.mark.xfail(strict=True, reason="Cohort.from_csv's message for a one-column header "
+                   "is written in stratify/data/_cohort.py (_scan), not edited here: it is to "
+                   "use stratify.data._validate.separator_message(header, pandas_hint=False)")
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_validate_a_file_with_another_delimiter_says_looks_like(small_frame, tmp_path, capsys,
+                                                                sep):
+    path = _write(small_frame, tmp_path / "cohort.csv", sep)
+    assert main(["validate", str(path)]) == EXIT_DATA
+    assert f"looks like {sep!r}-separated" in capsys.readouterr().err
+
+
+def test_validate_a_column_in_other_case_suggests_the_schema_name(small_frame, tmp_path,
+                                                                  capsys):
+    frame = small_frame.rename(columns={"anxiety": "ANXIETY", "igg_g_l": "IgG-g-L"})
+    path = _write(frame, tmp_path / "cohort.csv")
+    assert main(["validate", str(path)]) == EXIT_DATA
+    err = capsys.readouterr().err
+    lines = {line.split(":")[0].strip(): line for line in err.splitlines()}
+    anxiety = lines["- column 'ANXIETY'"]
+    assert "unknown column" in anxiety and "did you mean 'anxiety'?" in anxiety
+    assert "Harmonizer" in anxiety
+    assert "did you mean 'igg_g_l'?" in lines["- column 'IgG-g-L'"]
+    assert "2 problem(s)" in err  # no other column is blamed
