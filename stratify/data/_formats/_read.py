@@ -372,10 +372,11 @@ def _declared_missing(frame: pd.DataFrame, meta: Any) -> dict[str, int]:
 
 def _normalize(frame: pd.DataFrame, schema: Schema | None) -> pd.DataFrame:
     """The CSV reader's conventions on a typed table (see :func:`read_file`)."""
-    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    out: dict[str, pd.Series] = {}
+    # the reader's own fresh frame: changed in place, column by column (no copy of the
+    # columns that keep their values, which are most of a typed file's)
+    frame.columns = [str(c) for c in frame.columns]
     for column in frame.columns:
-        values = frame[column]
+        original = values = frame[column]
         if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
             values = _tidy(values)
         var = None if schema is None else schema.get(column)
@@ -389,8 +390,9 @@ def _normalize(frame: pd.DataFrame, schema: Schema | None) -> pd.DataFrame:
                 cells = cells.copy()
                 cells[na] = None
             values = pd.Series(cells, index=values.index, name=column).infer_objects()
-        out[column] = values
-    return pd.DataFrame(out, index=frame.index)
+        if values is not original:
+            frame[column] = values
+    return frame
 
 
 def _tidy(values: pd.Series) -> pd.Series:
