@@ -10,13 +10,16 @@
 - :func:`load_exports`: the shipped raw centre exports and their mapping.
 - :func:`write_preset`, :data:`PRESETS`: regenerate a shipped data set byte for byte.
 - :func:`data_dictionary`: the shipped columns described from the schema.
-- :data:`SUBGROUPS`, :data:`SYMPTOM_SUBGROUPS`: the planted subgroup labels.
+- :data:`SUBGROUPS`, :data:`SYMPTOM_SUBGROUPS`, :data:`PHENOTYPES`: the planted subgroup
+  labels (``make_pss_cohort(phenotypes=True)`` plants the clinical phenotypes).
+- :data:`PHENOTYPE_COLUMNS`: the variables the clinical phenotypes are defined on.
 - :data:`GENES`, :data:`MARKER_GENES`: every ``mol_`` column and the informative ones.
 """
 
 from ._cohort import CohortParameters, make_pss_cohort
 from ._exports import make_center_exports
 from ._molecular import GENES, MARKER_GENES, SUBGROUPS
+from ._phenotypes import PHENOTYPE_COLUMNS, PHENOTYPES
 from ._presets import (
     PRESETS,
     data_dictionary,
@@ -32,6 +35,8 @@ from ._symptoms import SYMPTOM_SUBGROUPS
 __all__ = [
     "GENES",
     "MARKER_GENES",
+    "PHENOTYPES",
+    "PHENOTYPE_COLUMNS",
     "PRESETS",
     "SUBGROUPS",
     "SYMPTOM_SUBGROUPS",

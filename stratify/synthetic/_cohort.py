@@ -12,8 +12,9 @@ import pandas as pd
 
 from .._utils.deprecation import renamed_argument
 from ..data import PSS_SCHEMA, Cohort
-from . import _missing, _molecular, _outcomes, _symptoms
+from . import _missing, _molecular, _outcomes, _phenotypes, _symptoms
 from ._molecular import GENES, IFN_SCORE_GENES, SUBGROUPS
+from ._phenotypes import PHENOTYPES
 from ._symptoms import SYMPTOM_COLUMNS, SYMPTOM_SUBGROUPS
 
 __all__ = ["make_pss_cohort", "CohortParameters"]
@@ -111,6 +112,9 @@ class CohortParameters:
     change_sd: float = 1.2
     center_labels: tuple[str, ...] | None = None
     first_patient: int = 1
+    phenotype_proportions: dict[str, float] = _dict_default(_phenotypes.PHENOTYPE_PROPORTIONS)
+    phenotype_lymphoma_log_hazard_ratio: float = 0.7
+    phenotype_missing: float = 0.2
 
 
 _PARAMETER_NAMES = tuple(f.name for f in fields(CohortParameters))
@@ -143,7 +147,8 @@ def _check_arguments(n_patients: Any, n_centers: Any, missing: Any, seed: Any,
         fail("symptom_profiles", f"a dict of 5 means over {sorted(SYMPTOM_SUBGROUPS)} (and "
              f"symptom_sd 5 positive SDs)", profiles)
     for name, levels in (("subgroup_proportions", SUBGROUPS),
-                         ("symptom_proportions", SYMPTOM_SUBGROUPS)):
+                         ("symptom_proportions", SYMPTOM_SUBGROUPS),
+                         ("phenotype_proportions", PHENOTYPES)):
         value = getattr(params, name)
         if (not isinstance(value, Mapping) or set(value) != set(levels)
                 or any(not np.isfinite(v) or v < 0 for v in value.values())
@@ -160,6 +165,11 @@ def _check_arguments(n_patients: Any, n_centers: Any, missing: Any, seed: Any,
              params.lymphoma_log_hazard_ratios)
     if not 0 <= params.missing_rate < 1:
         fail("missing_rate", "a float in [0, 1)", params.missing_rate)
+    if not 0 <= params.phenotype_missing < 1:
+        fail("phenotype_missing", "a float in [0, 1)", params.phenotype_missing)
+    if not np.isfinite(params.phenotype_lymphoma_log_hazard_ratio):
+        fail("phenotype_lymphoma_log_hazard_ratio", "a finite float",
+             params.phenotype_lymphoma_log_hazard_ratio)
     if not 0 <= params.module_correlation < 1:
         fail("module_correlation", "a float in [0, 1)", params.module_correlation)
     if params.center_labels is not None and (
@@ -304,28 +314,68 @@ def _clinical(rng: np.random.Generator, k: np.ndarray, centre: np.ndarray, centr
     sge = out["salivary_gland_enlargement"]
     levels["glandular"] = sge * np.where(rng.random(n) < 0.65, 1.0, 2.0)
     levels["lymphadenopathy"] = out["lymphadenopathy"] * np.where(rng.random(n) < 0.75, 1.0, 2.0)
-    cytopenia = np.maximum(out["lymphopenia"], out["leukopenia"])
-    cytopenia = np.maximum(cytopenia, (rng.random(n) < 0.01).astype(float))
-    levels["haematological"] = cytopenia * np.array([1.0, 2.0, 3.0])[
-        _draw(rng, np.tile([0.8, 0.17, 0.03], (n, 1)))]
-    # ESSDAI biological domain from the laboratory values (Seror et al. 2015 definitions).
-    measured_igg = out["igg_g_l"]
-    moderate = (out["cryoglobulins"] == 1) | (measured_igg > 20.0)
-    low = ((out["monoclonal_component"] == 1) | (out["c3_low"] == 1) | (out["c4_low"] == 1)
-           | (measured_igg > 16.0))
-    levels["biological"] = np.select([moderate, low], [2.0, 1.0], 0.0)
+    levels["haematological"] = _haematological(rng, out, n)
+    levels["biological"] = _biological(out)
     for name in ("constitutional", "lymphadenopathy", "glandular", "articular", "cutaneous",
                  "pulmonary", "renal", "muscular", "pns", "cns", "haematological",
                  "biological"):
         out[f"essdai_{name}"] = levels[name]
+    out.update(_treatments(rng, levels, n))
+    return out
 
-    out["hydroxychloroquine"] = (rng.random(n) < 0.2 + 0.25 * (levels["articular"] > 0)
-                                 ).astype(float)
+
+def _haematological(rng: np.random.Generator, out: dict[str, np.ndarray], n: int
+                    ) -> np.ndarray:
+    """ESSDAI haematological level: cytopenia (or, for 1 %, another one) and its severity."""
+    cytopenia = np.maximum(out["lymphopenia"], out["leukopenia"])
+    cytopenia = np.maximum(cytopenia, (rng.random(n) < 0.01).astype(float))
+    return cytopenia * np.array([1.0, 2.0, 3.0])[_draw(rng, np.tile([0.8, 0.17, 0.03], (n, 1)))]
+
+
+def _biological(out: dict[str, np.ndarray]) -> np.ndarray:
+    """ESSDAI biological domain from the laboratory values (Seror et al. 2015 definitions)."""
+    measured_igg = out["igg_g_l"]
+    moderate = (out["cryoglobulins"] == 1) | (measured_igg > 20.0)
+    low = ((out["monoclonal_component"] == 1) | (out["c3_low"] == 1) | (out["c4_low"] == 1)
+           | (measured_igg > 16.0))
+    return np.select([moderate, low], [2.0, 1.0], 0.0)
+
+
+def _treatments(rng: np.random.Generator, levels: Mapping[str, np.ndarray], n: int
+                ) -> dict[str, np.ndarray]:
+    out = {"hydroxychloroquine": (rng.random(n) < 0.2 + 0.25 * (levels["articular"] > 0)
+                                  ).astype(float)}
     systemic = sum(levels[d] for d in ("constitutional", "pulmonary", "renal", "muscular",
                                        "pns", "cns", "cutaneous"))
     out["glucocorticoids"] = (rng.random(n) < 0.08 + 0.3 * (systemic > 0)).astype(float)
     out["immunosuppressants"] = (rng.random(n) < 0.03 + 0.2 * (systemic > 1)).astype(float)
     return out
+
+
+def _plant_phenotypes(rng: np.random.Generator, out: dict[str, Any], phenotype: np.ndarray,
+                      k: np.ndarray, centre: np.ndarray, centres: _Centres,
+                      phenotype_centres: _phenotypes.PhenotypeCentres) -> None:
+    """Replace the phenotype variables of ``out`` by draws given the clinical phenotype,
+    and recompute what the cohort derives from them (salivary gland enlargement and
+    lymphadenopathy from their ESSDAI domains, the focus score's classification rule,
+    ESR from IgG, the haematological and biological domains, treatments)."""
+    n = phenotype.size
+    out.update(_phenotypes.simulate_phenotype_items(rng, phenotype, centre, phenotype_centres,
+                                                    centres.igg_shift))
+    out["salivary_gland_enlargement"] = (out["essdai_glandular"] > 0).astype(float)
+    out["lymphadenopathy"] = (out["essdai_lymphadenopathy"] > 0).astype(float)
+    at_least = np.where(out["anti_ro"] == 1, 0.0, 1.0)
+    out["focus_score"] = np.round(
+        _gamma_mean_sd(rng, np.asarray(_FOCUS_MEAN)[k], _FOCUS_SD, at_least), 1)
+    igg = np.maximum(out["igg_g_l"] - centres.igg_shift[centre], 2.0)
+    esr = np.exp(rng.normal(np.log(14.0) + 0.9 * np.log(igg / 12.0), 0.5))
+    out["esr_mm_h"] = np.clip(np.rint(esr + centres.esr_shift[centre]), 1, 150)
+    out["essdai_haematological"] = _haematological(rng, out, n)
+    out["essdai_biological"] = _biological(out)
+    levels = {name: out[f"essdai_{name}"] for name in (
+        "articular", "constitutional", "pulmonary", "renal", "muscular", "pns", "cns",
+        "cutaneous")}
+    out.update(_treatments(rng, levels, n))
 
 
 def _posterior_argmax(log_likelihood: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -336,7 +386,7 @@ def _posterior_argmax(log_likelihood: np.ndarray, prior: np.ndarray) -> np.ndarr
 def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool = True,
                     missing: str | None = "registry", center_effects: bool = True,
                     trial: bool = False, random_state: int = 0, *, seed: int | None = None,
-                    **parameters: Any) -> Cohort:
+                    phenotypes: bool = False, **parameters: Any) -> Cohort:
     """A synthetic primary Sjögren's syndrome cohort with known subgroups, risks and responses.
 
     Each patient belongs to one of four molecular subgroups (``"interferon"``,
@@ -385,6 +435,30 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     seed : int, optional
         The name of ``random_state`` in stratify 0.1; works with a
         FutureWarning until 0.3.
+    phenotypes : bool, default=False
+        Plant a third subgroup structure, independent of the other two, on
+        the clinical block: three clinical phenotypes modelled on BALS
+        (B-cell active, low symptom burden), HSA (high systemic activity)
+        and LSAHS (low systemic activity, high symptom burden) of Nguyen et
+        al. (Lancet Rheumatol 2024). Given the phenotype (and the centre),
+        the 22 phenotype variables
+        (:data:`~stratify.synthetic.PHENOTYPE_COLUMNS`: 11 binary items,
+        IgG, 10 ESSDAI domain levels) are drawn independently (anti-La given
+        anti-Ro); salivary gland enlargement, lymphadenopathy, the focus
+        score's classification rule, ESR, the haematological and biological
+        domains and treatments are derived from them as without
+        phenotypes. Centres differ in their phenotype case mix, in a
+        log-odds shift of each laboratory flag (assays, thresholds) and in
+        IgG (the same shift as without phenotypes); with
+        ``missing="registry"``, test panels are also missing together
+        (ESSDAI not recorded, complement, cryoglobulins, electrophoresis,
+        ...) so that about ``phenotype_missing`` of the phenotype values
+        are missing. The lymphoma hazard is raised in the BALS-like
+        phenotype. Opt-in because the phenotype variables then no longer
+        depend on the molecular subgroup (they are drawn again, from their
+        own stream), so the clinical columns differ from a cohort without
+        phenotypes; the molecular and symptom columns (and their missing
+        values) are the same byte for byte.
     **parameters
         Generative parameters (see Other Parameters).
 
@@ -460,6 +534,19 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
         Centre names instead of ``"C1"`` .. ``"Cn"``.
     first_patient : int, default=1
         Number of the first patient id (to keep ids distinct between cohorts).
+    phenotype_proportions : dict, default={"BALS": 0.30, "HSA": 0.15, "LSAHS": 0.55}
+        Clinical phenotype weights (``phenotypes=True``), modelled on Nguyen
+        et al. 2024 (LSAHS the largest, HSA the smallest; the per-phenotype
+        probabilities are in ``stratify/synthetic/_phenotypes.py``, plausible
+        values chosen from the article's description, not its tables).
+    phenotype_lymphoma_log_hazard_ratio : float, default=0.7
+        Log hazard ratio of lymphoma in the BALS-like phenotype, on top of
+        its items' own (salivary gland enlargement, cryoglobulins, low C4, RF,
+        ...; Nguyen et al.: every lymphoma of Paris-Saclay occurred in BALS
+        or HSA).
+    phenotype_missing : float, default=0.2
+        Share of the phenotype values missing with ``missing="registry"``
+        (each centre's rates differ around it).
 
     Returns
     -------
@@ -470,8 +557,12 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
         the true parameters, centre shifts and centre case mix included, missing
         genes marginalized, the centre's most likely subgroup when nothing is
         observed), ``oracle_symptom_subgroup`` (the same from the observed
-        symptom scores), ``lymphoma_linear_predictor`` and, for trials,
-        ``treatment_effect``.
+        symptom scores), ``lymphoma_linear_predictor``, for trials
+        ``treatment_effect`` and, with ``phenotypes=True``,
+        ``clinical_phenotype`` and ``oracle_phenotype`` (the most probable
+        phenotype given the observed phenotype variables under the true
+        parameters, centre case mix and laboratory shifts included, missing
+        values marginalized).
 
     See Also
     --------
@@ -489,6 +580,12 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
 'oracle_symptom_subgroup', 'lymphoma_linear_predictor']
     >>> cohort.data.index[:2].tolist()
     ['P000001', 'P000002']
+
+    With the clinical phenotypes planted:
+
+    >>> cohort = make_pss_cohort(n_patients=200, random_state=1, phenotypes=True)
+    >>> cohort.truth["clinical_phenotype"].value_counts().index.tolist()
+    ['LSAHS', 'BALS', 'HSA']
     """
     seed = renamed_argument("make_pss_cohort()", "seed", "random_state", seed,
                             random_state, 0)
@@ -499,6 +596,12 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     centres = _centres(centre_stream, int(n_centers), bool(center_effects), params)
     (r_centre, r_groups, r_clinical, r_symptoms, r_molecular, r_outcome, r_trial,
      r_missing) = (np.random.default_rng(s) for s in patient_stream.spawn(8))
+    # the phenotypes come from streams spawned after the others: those stay as they were
+    r_phenotype, r_phenotype_missing = (np.random.default_rng(s) for s in
+                                        patient_stream.spawn(1)[0].spawn(2))
+    phenotype_centres = _phenotypes.phenotype_centres(
+        np.random.default_rng(centre_stream.spawn(1)[0]), int(n_centers), bool(center_effects),
+        params.phenotype_proportions, params.case_mix_sd)
 
     # Patients come in centre blocks, as in a pooled registry (and as harmonized exports).
     centre = np.repeat(np.arange(int(n_centers)), r_centre.multinomial(n, centres.size))
@@ -507,6 +610,10 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
 
     data: dict[str, Any] = {"center": np.asarray(centres.labels, dtype=object)[centre]}
     data.update(_clinical(r_clinical, k, centre, centres, params))
+    phenotype = None
+    if phenotypes:
+        phenotype = _draw(r_phenotype, phenotype_centres.prior[centre])
+        _plant_phenotypes(r_phenotype, data, phenotype, k, centre, centres, phenotype_centres)
     scores = _symptoms.simulate_symptoms(r_symptoms, s, params.symptom_profiles,
                                          params.symptom_sd)
     for j, name in enumerate(SYMPTOM_COLUMNS):
@@ -528,6 +635,9 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     linear_predictor = np.zeros(n)
     for name, beta in betas.items():
         linear_predictor += beta * risk[name]
+    if phenotype is not None:
+        linear_predictor += params.phenotype_lymphoma_log_hazard_ratio * (
+            phenotype == PHENOTYPES.index("BALS"))
     time, event = _outcomes.simulate_lymphoma(
         r_outcome, linear_predictor, data["age"], shape=params.lymphoma_shape,
         scale=params.lymphoma_scale, follow_up=params.follow_up_years,
@@ -547,6 +657,11 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     frame = pd.DataFrame(data, index=index)
     frame = frame[_schema_order(frame.columns)]
     mask = _missing_mask(r_missing, frame, missing, centre, centres, params)
+    if phenotype is not None and missing == "registry":
+        base = {col: rate for cols, rate in _missing.REGISTRY_MISSING.values() for col in cols}
+        mask = mask | _phenotypes.phenotype_mask(
+            r_phenotype_missing, frame.columns, centre, phenotype_centres.missing_factor,
+            params.phenotype_missing, base)
     if mask is not None:
         frame = frame.mask(pd.DataFrame(mask, index=frame.index, columns=frame.columns))
         if trial:
@@ -575,6 +690,12 @@ def make_pss_cohort(n_patients: int = 1000, n_centers: int = 4, molecular: bool 
     }, index=index)
     if effect is not None:
         truth["treatment_effect"] = effect
+    if phenotype is not None:
+        phenotype_lik = _phenotypes.phenotype_log_likelihood(
+            frame, centre, phenotype_centres, centres.igg_shift)
+        oracle_phenotype = _posterior_argmax(phenotype_lik, phenotype_centres.prior[centre])
+        truth["clinical_phenotype"] = np.asarray(PHENOTYPES, dtype=object)[phenotype]
+        truth["oracle_phenotype"] = np.asarray(PHENOTYPES, dtype=object)[oracle_phenotype]
     return Cohort(frame, truth=truth)
 
 
