@@ -79,14 +79,30 @@ def module_seeds(name: str, suite: str) -> tuple[int, ...]:
     return tuple(s for s in seeds if s in own) if own is not None else seeds
 
 
+LIBRARIES = {"numpy": "numpy", "pandas": "pandas", "scipy": "scipy", "sklearn": "scikit-learn",
+             "lifelines": "lifelines", "sksurv": "scikit-survival", "shap": "shap",
+             "umap": "umap-learn", "hdbscan": "hdbscan", "joblib": "joblib", "dask": "dask"}
+"""The libraries whose versions a run records: import name -> distribution name."""
+
+
 def versions() -> dict[str, str]:
-    """Versions of Python, stratify and the libraries it builds on."""
-    out = {"python": platform.python_version(), "platform": platform.platform()}
-    for name in ("stratify", "numpy", "pandas", "scipy", "sklearn", "lifelines", "sksurv",
-                 "shap", "umap", "hdbscan", "joblib", "dask"):
+    """Versions of Python, stratify and the libraries it builds on.
+
+    Read from the installed distributions' metadata (:func:`importlib.metadata.version`),
+    never by importing them: importing umap compiles its numba functions, which
+    kept ``stratify bench`` silent for minutes after its progress bar had reached
+    100 %. A library that is not installed is left out.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from stratify import __version__
+
+    out = {"python": platform.python_version(), "platform": platform.platform(),
+           "stratify": __version__}
+    for name, distribution in LIBRARIES.items():
         try:
-            out[name] = importlib.import_module(name).__version__
-        except Exception:  # noqa: BLE001 - a missing optional library is just not reported
+            out[name] = version(distribution)
+        except PackageNotFoundError:
             continue
     return out
 
@@ -575,11 +591,15 @@ def main(suite: str = "quick", out: str | Path = "bench-results", scheduler: str
     with use_dask(scheduler) if scheduler is not None else nullcontext():
         frame = run_suite(suite, modules=modules, n_jobs=-1 if scheduler is not None else n_jobs,
                           quiet=quiet, threads=threads, checkpoint=checkpoint)
+    if not quiet:
+        print(f"{len(frame)} measurements; writing the results, summary and figures to "
+              f"{out} ...", flush=True)
     paths = write_results(frame, Path(out), suite, time.perf_counter() - start,
                           threads=threads)
     shutil.rmtree(checkpoint, ignore_errors=True)
     if not quiet:
-        print(f"{len(frame)} measurements written to {paths[0].parent}")
+        print(f"{len(frame)} measurements written to {paths[0].parent} "
+              f"({time.perf_counter() - start:.0f} s in all)")
     return 0
 
 

@@ -107,3 +107,51 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     assert sorted(frame["seed"]) == [0, 1, 2]
     assert not (tmp_path / ".partial").exists()
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["resumed_tasks"] == 1
+
+
+# -- what `stratify bench` does after its progress bar -----------------------------------
+
+_VERSIONS_ALONE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from benchmarks import runner
+found = runner.versions()
+print(json.dumps({"versions": found, "imported": sorted(
+    m for m in ("umap", "numba", "shap", "sksurv", "lifelines", "hdbscan", "dask", "sklearn")
+    if m in sys.modules)}))
+"""
+
+
+def test_versions_are_read_without_importing_the_libraries():
+    """versions() reads the installed distributions' metadata: importing umap compiled
+    numba functions, minutes of silence after the progress bar reached 100 %."""
+    import subprocess
+    from importlib.metadata import version
+    from pathlib import Path
+
+    root = Path(runner.__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", _VERSIONS_ALONE, str(root)],
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["imported"] == []
+    found = result["versions"]
+    assert found["sklearn"] == version("scikit-learn") and found["numpy"] == version("numpy")
+    assert found["umap"] == version("umap-learn")  # in the test extra
+    import stratify
+
+    assert found["stratify"] == stratify.__version__
+
+
+def test_versions_leave_out_a_library_that_is_not_installed(monkeypatch):
+    monkeypatch.setattr(runner, "LIBRARIES", {"numpy": "numpy",
+                                              "nowhere": "no-such-distribution-xyz"})
+    found = runner.versions()
+    assert "numpy" in found and "nowhere" not in found
+
+
+def test_main_says_what_it_does_after_the_progress_bar(tmp_path, fake, capsys):
+    assert runner.main("quick", tmp_path / "out", modules=fake) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].startswith("4 measurements; writing the results, summary and figures")
+    assert lines[-1].startswith(f"4 measurements written to {tmp_path / 'out'}")
+    assert (tmp_path / "out" / "summary.md").is_file()
