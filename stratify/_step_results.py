@@ -109,12 +109,14 @@ class ClusterResult(StepResult):
 
 @dataclass
 class ProfileResult(StepResult):
-    """What defines each subgroup: profiles (protected) and Table 1."""
+    """What defines each subgroup: profiles (protected), Table 1 and descriptive names
+    (column ``name``, indexed by subgroup)."""
 
     step: ClassVar[str] = "profile"
     cluster_features: pd.DataFrame | None = _table("profile_clusterfeatures")
     profile: pd.DataFrame | None = _table("profile")
     table_one: pd.DataFrame | None = _table("table_one")
+    names: pd.DataFrame | None = _table("subgroup_names")
     note: str | None = _artifact("profile_note")
 
 

@@ -229,7 +229,7 @@ def step_cluster(result, state: _State, part: ClusterResult) -> None:
 
 
 def step_profile(result, state: _State, part: ProfileResult) -> None:
-    from .cluster import profile
+    from .cluster import name_subgroups, profile
     from .report import table_one
 
     labels = _subgroups(result)
@@ -258,6 +258,10 @@ def step_profile(result, state: _State, part: ProfileResult) -> None:
         part.profile = protected_profile(profile(
             features, labels, clustered=[c for c in clustered if c in features.columns]),
             sizes, min_cell)
+    # named by what made them (the cluster features), then by the clinic
+    profiles = ([part.cluster_features] if part.profile is part.cluster_features
+                else [part.cluster_features, part.profile])
+    part.names = name_subgroups(*profiles).to_frame()
     t1 = described.join(state.scores) if state.scores is not None else described
     if "center" in data.columns:
         t1 = t1.join(data[["center"]])

@@ -85,6 +85,13 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def _interval(row: pd.Series) -> str:
+    """`` (95% CI a-b)``, or nothing when there is no interval (no resampling asked for)."""
+    if pd.isna(row.get("lower")) or pd.isna(row.get("upper")):
+        return ""
+    return f" (95% CI {row['lower']:.3f}-{row['upper']:.3f})"
+
+
 @dataclass
 class StratificationResult:
     """Everything a run produced, as plain tables plus the fitted models.
@@ -228,6 +235,10 @@ class StratificationResult:
                                int(self.config.get("report", {}).get("min_cell", 5)))
             lines.append(f"subgroups (k): {self.k}; sizes: "
                          + ", ".join(f"{g}: {n}" for g, n in sizes.items()))
+        profile = self.profile
+        if profile is not None and profile.names is not None and self.k != 1:
+            lines.append("subgroups by what sets them apart (descriptive): "
+                         + "; ".join(profile.names["name"].astype(str)))
         cluster, classifier = self.cluster, self.classifier
         if cluster is not None and cluster.stability is not None and self.k != 1:
             stab = cluster.stability["jaccard"]
@@ -241,8 +252,7 @@ class StratificationResult:
                 estimate = (f"{row['estimate']:.3f}" if pd.notna(row["estimate"])
                             else "estimate withheld (it would give a small count back)")
                 lines.append(f"classifier balanced accuracy ({estimator}, out of fold): "
-                             f"{estimate} "
-                             f"(95% CI {row['lower']:.3f}-{row['upper']:.3f})")
+                             f"{estimate}{_interval(row)}")
         if classifier is not None and classifier.panel is not None:
             lines.append(f"marker panel ({len(classifier.panel)}): "
                          + ", ".join(classifier.panel))
@@ -256,8 +266,8 @@ class StratificationResult:
                     corrected = (f"; optimism-corrected {r['corrected']:.3f}"
                                  if "corrected" in r.index and pd.notna(r["corrected"])
                                  else "")
-                    lines.append(f"lymphoma C-index ({model}, apparent): {r['estimate']:.3f} "
-                                 f"(95% CI {r['lower']:.3f}-{r['upper']:.3f}){corrected}")
+                    lines.append(f"lymphoma C-index ({model}, apparent): {r['estimate']:.3f}"
+                                 f"{_interval(r)}{corrected}")
         replication = self.replication
         if replication is not None and replication.table is not None:
             r = replication.table.iloc[0]

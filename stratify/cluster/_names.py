@@ -37,7 +37,8 @@ def name_subgroups(*profiles: pd.DataFrame, per_profile: Sequence[int] | int = 1
     measurements, ``"Anti-SSA/Ro+"`` (more frequent than in the other
     patients) or ``"Anti-SSA/Ro-"`` for binary features. The workflow passes
     the profile of the features the subgroups were found from, then that of
-    the clinical variables: ``"S2 - IFIT3 high, Anti-SSA/Ro+"``. A name
+    the clinical variables: ``"S2 - IFIT3 high, Anti-SSA/Ro+"`` (a feature
+    already named from an earlier profile is skipped). A name
     describes, it does not test: a feature the subgroups were found from
     differs between them by construction. Rows with a missing effect size
     (hidden small cells) are never used.
@@ -81,12 +82,16 @@ def name_subgroups(*profiles: pd.DataFrame, per_profile: Sequence[int] | int = 1
             if g not in subgroups:
                 subgroups.append(g)
     terms: dict[str, list[str]] = {g: [] for g in subgroups}
+    used: dict[str, set[str]] = {g: set() for g in subgroups}
     for table, count in zip(profiles, counts, strict=True):
         usable = table[table["effect_size"].abs() >= min_effect].copy()
         usable["subgroup"] = usable["subgroup"].astype(str)
         usable["strength"] = usable["effect_size"].abs()
         for g, rows in usable.groupby("subgroup", sort=False):
+            # a feature named from an earlier profile is not named twice
+            rows = rows[~rows["feature"].astype(str).isin(used[str(g)])]
             top = rows.sort_values("strength", ascending=False, kind="stable").head(count)
             terms[str(g)] += [_term(row) for _, row in top.iterrows()]
+            used[str(g)] |= set(top["feature"].astype(str))
     return pd.Series({g: f"{g} - {', '.join(t)}" if t else g for g, t in terms.items()},
                      name="name").rename_axis("subgroup")

@@ -20,7 +20,8 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{border-bottom:3px solid #0072B2;padding-bottom:.2em}h2{color:#0072B2;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:1em 0}
+table{border-collapse:collapse;font-size:.85em;margin:1em 0;display:block;max-width:100%;
+overflow-x:auto}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f2f2f2}
 img{max-width:100%;height:auto;margin:.5em 0}.note{color:#555;font-size:.9em}
 figure{margin:1em 0}figcaption{color:#555;font-size:.9em}pre{white-space:pre-wrap}

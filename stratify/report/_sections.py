@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from ..data import display_name
 from ._html import (
     _at_risk_cutoffs,
     _config_text,
@@ -99,6 +100,26 @@ def skipped(result: Any, min_cell: int) -> Section | None:
                    "steps ran.")
 
 
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 with its variables as a clinician reads them ("IgG (g/L)", not igg_g_l)."""
+    table = table.copy()
+    if isinstance(table.index, pd.MultiIndex):
+        table.index = table.index.set_levels(
+            [display_name(v) for v in table.index.levels[0]], level=0)
+    else:
+        table.index = [display_name(v) for v in table.index]
+    return table
+
+
+def _names_html(part: Any) -> str:
+    """The subgroups' descriptive names, as a list."""
+    if part.names is None or not len(part.names):
+        return ""
+    items = "".join(f"<li>{html.escape(str(name))}</li>" for name in part.names["name"])
+    return ("<p>The subgroups, by the features that set them apart most (a description, "
+            f"not a test):</p><ul>{items}</ul>")
+
+
 def table_one(result: Any, min_cell: int) -> Section | None:
     """Table 1 by subgroup (profile step)."""
     profile = result.profile
@@ -106,7 +127,8 @@ def table_one(result: Any, min_cell: int) -> Section | None:
         return None
     t1 = profile.table_one
     sizes = ", ".join(f"{g}: {n}" for g, n in t1.attrs.get("n", {}).items())
-    return Section("Table 1 by subgroup", "table-one", _table_html(t1),
+    names = _names_html(profile)
+    return Section("Table 1 by subgroup", "table-one", names + _table_html(_readable(t1)),
                    f"Subgroup sizes: {sizes}. Counts under {min_cell} are suppressed "
                    "(shown as '<5'; '(s)': a second cell hidden so that the first "
                    "cannot be recovered); q: Benjamini-Hochberg adjusted p; SMD: "
@@ -152,7 +174,7 @@ def profile(result: Any, min_cell: int) -> Section | None:
     part = result.profile
     if part is None or part.profile is None:
         return None
-    table = part.profile
+    table = part.profile.assign(feature=part.profile["feature"].map(display_name))
     body = _figure(lambda ax: plot.profile_heatmap(table, ax=ax),
                    "Profile heatmap: what distinguishes each subgroup", (7.0, 7.0))
     return Section("What defines each subgroup", "profile", body,

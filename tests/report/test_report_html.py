@@ -213,3 +213,17 @@ def test_shap_section_shows_every_subgroup_and_only_features_the_classifier_uses
     # the SHAP bars: the classifier's panel of 4 markers, not 160 rows with zeros
     values = np.abs(np.asarray(result.explanations.shap_classifier.values))
     assert (values.mean(axis=(0, 2)) > 0).sum() <= 4
+
+
+def test_table_one_reads_as_a_clinician_reads_it(result, report):
+    section = _section(report[1], "table-one")
+    # variables by label and unit, not by code name
+    assert "IgG (g/L)" in section and ">igg_g_l<" not in section
+    assert "Anti-SSA/Ro" in section and ">anti_ro<" not in section
+    # each subgroup named by what sets it apart, as the summary names it
+    names = result.profile.names["name"].tolist()
+    assert len(names) == result.k and all(n.startswith(("S1", "S2", "S3", "S4", "S5", "S6"))
+                                          for n in names)
+    assert all(html.escape(n) in section for n in names)
+    assert any(" - " in n for n in names)
+    assert "; ".join(names) in result.summary()
