@@ -110,7 +110,7 @@ def _imputed(holed: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     had missing values."""
     from stratify.impute import SchemaImputer
 
-    imputed = SchemaImputer(kind="mixture", sample_posterior=True,
+    imputed = SchemaImputer(method="mixture", sample_posterior=True,
                             random_state=seed).fit_transform(holed)
     return imputed, np.isnan(holed)
 

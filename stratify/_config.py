@@ -50,7 +50,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "scores": {"enabled": True},
     "quality": {"enabled": True},
     "preprocess": {"center_correction": "combat", "protect": []},
-    "impute": {"kind": "iterative", "n_imputations": 1},
+    "impute": {"method": "iterative", "n_imputations": 1},
     "cluster": {
         "blocks": ["molecular"],
         "columns": [],
@@ -136,7 +136,7 @@ CONFIG_NOTES: dict[str, str] = {
     "quality.enabled": "the data-quality report across centres",
     "preprocess.center_correction": 'or "location_scale", "none" (or false)',
     "preprocess.protect": "covariates whose differences must survive",
-    "impute.kind": "or simple, knn, forest, mixture",
+    "impute.method": "or simple, knn, forest, mixture",
     "impute.n_imputations": "> 1: multiple imputation, pooled by Rubin's rules",
     "cluster.blocks": "schema blocks clustered",
     "cluster.columns": "columns clustered besides the blocks",
@@ -286,6 +286,33 @@ def _check(config: Mapping[str, Any], reference: Mapping[str, Any], path: str) -
     return problems
 
 
+RENAMED_KEYS: dict[tuple[str, str], str] = {("impute", "kind"): "method"}
+"""Settings renamed since stratify 0.1: (section, old key) -> new key. The old key
+works until 0.3 with a FutureWarning."""
+
+
+def _renamed_keys(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``config`` with 0.1's setting names moved to today's, each with a FutureWarning."""
+    import warnings
+
+    from ._utils.deprecation import REMOVED_IN
+
+    out: dict[str, Any] | None = None
+    for (section, old), new in RENAMED_KEYS.items():
+        settings = config.get(section)
+        if not isinstance(settings, Mapping) or old not in settings:
+            continue
+        if new in settings:
+            raise ValueError(f"Invalid configuration: '{section}.{old}' is the old name of "
+                             f"'{section}.{new}'; give '{section}.{new}' only.")
+        warnings.warn(f"The setting '{section}.{old}' was renamed '{section}.{new}'; "
+                      f"'{section}.{old}' will stop working in stratify {REMOVED_IN}.",
+                      FutureWarning, stacklevel=4)
+        out = dict(config) if out is None else out
+        out[section] = {(new if k == old else k): v for k, v in settings.items()}
+    return config if out is None else out
+
+
 def merge_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults updated by ``config``; unknown keys raise ``ValueError`` listing all of them.
 
@@ -301,6 +328,7 @@ def merge_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     merged = copy.deepcopy(DEFAULT_CONFIG)
     if not config:
         return merged
+    config = _renamed_keys(config)
     problems = _check(config, DEFAULT_CONFIG, "")
     if problems:
         raise ValueError("Invalid configuration: " + "; ".join(problems))

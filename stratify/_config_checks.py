@@ -99,7 +99,7 @@ def check_config(config: dict[str, Any]) -> list[str]:
     choice("preprocess.center_correction",
            [*_options(CenterCorrector, "method"), "none", False])
     names("preprocess.protect")
-    choice("impute.kind", list(KINDS))
+    choice("impute.method", list(KINDS))
     integer("impute.n_imputations", 1)
     names("cluster.blocks", BLOCKS)
     names("cluster.columns")

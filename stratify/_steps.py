@@ -178,13 +178,13 @@ def step_features(result, state: _State, part: FeaturesResult) -> None:
         part.center_corrector = corrector
     state.corrected = X
     m = int(config["impute"]["n_imputations"])
-    kind = config["impute"]["kind"]
+    method = config["impute"]["method"]
     if m > 1:
-        imputer = MultipleImputer(n_imputations=m, kind=kind, random_state=seed)
+        imputer = MultipleImputer(n_imputations=m, method=method, random_state=seed)
         state.frames = imputer.fit_transform(X)
         state.X = state.frames[0]
     else:
-        imputer = make_imputer(kind, random_state=seed)
+        imputer = make_imputer(method, random_state=seed)
         state.X = imputer.fit_transform(X)
         state.frames = [state.X]
     part.imputer = imputer

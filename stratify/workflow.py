@@ -383,7 +383,7 @@ class Stratification:
     >>> config = {"cluster": {"n_resamples": 5, "k_max": 5, "method": "kmeans"},
     ...           "classify": {"panel_size": 0, "n_bootstrap": 20},
     ...           "survival": {"n_bootstrap": 0}, "explain": {"enabled": False},
-    ...           "impute": {"kind": "simple"}}
+    ...           "impute": {"method": "simple"}}
     >>> result = st.Stratification(config).run(cohort)  # doctest: +SKIP
     >>> result.k  # doctest: +SKIP
     4

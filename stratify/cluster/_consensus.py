@@ -156,7 +156,7 @@ class ConsensusClustering(_ConsensusSteps, ClusterMixin, BaseEstimator):
     models_ : list
         The final partition model of each imputed frame.
     imputer_ : SchemaImputer, MultipleImputer or None
-        The imputer fitted to ``X`` when it had missing values (``kind="mixture"``),
+        The imputer fitted to ``X`` when it had missing values (``method="mixture"``),
         applied again by :meth:`predict` to new patients with missing values.
     resample_indices_, resample_labels_ : ndarray
         Positions (within ``anchors_``) drawn by each resample and the labels

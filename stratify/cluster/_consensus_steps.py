@@ -48,8 +48,8 @@ def _missing_imputer(n_imputations: int, seed: int | None, n_jobs: int | None) -
     from ..impute import MultipleImputer, SchemaImputer
 
     if n_imputations == 1:
-        return SchemaImputer(kind="mixture", sample_posterior=True, random_state=seed)
-    return MultipleImputer(n_imputations=n_imputations, kind="mixture", random_state=seed,
+        return SchemaImputer(method="mixture", sample_posterior=True, random_state=seed)
+    return MultipleImputer(n_imputations=n_imputations, method="mixture", random_state=seed,
                            n_jobs=n_jobs)
 
 

@@ -373,7 +373,7 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
         out on 15-20 % of null data sets at level 0.05).
     imputer : estimator, optional
         Unfitted imputer with a ``random_state`` parameter, used with
-        ``missing``; ``None`` means ``SchemaImputer(kind="mixture",
+        ``missing``; ``None`` means ``SchemaImputer(method="mixture",
         sample_posterior=True)``, the one :class:`ConsensusClustering` uses.
     feature_names : sequence of str, optional
         Names of the features, for the dip test's table.
@@ -414,7 +414,7 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
         elif imputer is None:
             from ..impute import SchemaImputer
 
-            imputer = SchemaImputer(kind="mixture", sample_posterior=True)
+            imputer = SchemaImputer(method="mixture", sample_posterior=True)
     if not np.isfinite(values).all():
         raise ValueError("structure_test needs complete data: impute the missing values "
                          "first and pass where they were as 'missing'.")

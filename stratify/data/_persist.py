@@ -350,7 +350,7 @@ def save(obj: Any, path: str | os.PathLike) -> Path:
     >>> from stratify.data import save, load
     >>> from stratify.impute import SchemaImputer
     >>> X = pd.DataFrame({"age": [50.0, np.nan, 61.0], "anti_ro": [1, 0, np.nan]})
-    >>> imputer = SchemaImputer(kind="simple").fit(X)
+    >>> imputer = SchemaImputer(method="simple").fit(X)
     >>> path = save(imputer, os.path.join(tempfile.mkdtemp(), "imputer.skops"))
     >>> load(path).transform(X).equals(imputer.transform(X))
     True

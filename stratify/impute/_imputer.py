@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from .._utils.checks import check_no_empty_columns, check_numeric_columns
+from .._utils.deprecation import REMOVED_IN, renamed_argument
 from .._utils.kinds import column_kind
 from ..data import PSS_SCHEMA, Schema
 
@@ -66,7 +67,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     clipped to the schema's range, and observed values are put back exactly:
     an observed value never changes.
 
-    ``kind`` chooses the engine (all scikit-learn):
+    ``method`` chooses the engine (all scikit-learn):
 
     - ``"simple"``: median for continuous columns, most frequent value for the others.
     - ``"knn"``: ``KNNImputer`` on standardized columns (mean of the
@@ -99,7 +100,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    kind : {"iterative", "knn", "simple", "forest", "mixture"}, default="iterative"
+    method : {"iterative", "knn", "simple", "forest", "mixture"}, default="iterative"
     schema : Schema, optional
         Decides the kind of each column; ``None`` means ``PSS_SCHEMA``.
     n_neighbors : int, default=5
@@ -131,6 +132,9 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Seed of every random step (same seed, same result).
     n_jobs : int, optional
         Workers for the trees of ``forest``.
+    kind : str, optional
+        The name of ``method`` in stratify 0.1; works with a FutureWarning
+        until 0.3.
 
     Attributes
     ----------
@@ -156,7 +160,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ...                   "anti_ro": [1, 1, np.nan, 1, 0, np.nan],
     ...                   "essdai_articular": [0, 2, 3, np.nan, 0, 1]},
     ...                  index=pd.Index([f"p{i}" for i in range(6)], name="patient_id"))
-    >>> out = SchemaImputer(kind="iterative", random_state=0).fit_transform(X)
+    >>> out = SchemaImputer(method="iterative", random_state=0).fit_transform(X)
     >>> sorted(out["anti_ro"].unique()), out["essdai_articular"].isin([0, 1, 2, 3]).all()
     ([np.float64(0.0), np.float64(1.0)], np.True_)
     >>> bool((out.loc[X["igg_g_l"].notna(), "igg_g_l"] == X["igg_g_l"].dropna()).all())
@@ -164,7 +168,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "kind": [StrOptions(set(KINDS))],
+        "method": [StrOptions(set(KINDS))],
         "schema": [Schema, None],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
@@ -175,12 +179,13 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "sample_posterior": ["boolean"],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "kind": [StrOptions({*KINDS, "deprecated"})],
     }
 
-    def __init__(self, *, kind="iterative", schema=None, n_neighbors=5, max_iter=None,
+    def __init__(self, *, method="iterative", schema=None, n_neighbors=5, max_iter=None,
                  n_estimators=10, max_depth=8, max_samples=10_000, n_components="auto",
-                 sample_posterior=False, random_state=None, n_jobs=None):
-        self.kind = kind
+                 sample_posterior=False, random_state=None, n_jobs=None, kind="deprecated"):
+        self.method = method
         self.schema = schema
         self.n_neighbors = n_neighbors
         self.max_iter = max_iter
@@ -191,6 +196,13 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.sample_posterior = sample_posterior
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.kind = kind
+
+    def _engine_name(self) -> str:
+        """The engine: ``method``, or ``kind`` when given (0.1's name; also what a model
+        saved by 0.1 holds)."""
+        kind = getattr(self, "kind", "deprecated")
+        return kind if kind != "deprecated" else self.method
 
     def _values(self, X, *, reset: bool) -> np.ndarray:
         if isinstance(X, pd.DataFrame):
@@ -202,7 +214,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _engine(self, seed: int, n_samples: int):
         from sklearn.impute import KNNImputer, SimpleImputer
 
-        if self.kind == "simple":
+        if self._engine_name() == "simple":
             from sklearn.compose import ColumnTransformer
 
             discrete = [j for j, k in enumerate(self.kinds_) if k != "continuous"]
@@ -212,9 +224,9 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                  ("most_frequent", SimpleImputer(strategy="most_frequent"), discrete)],
                 sparse_threshold=0.0,
             )
-        if self.kind == "knn":
+        if self._engine_name() == "knn":
             return KNNImputer(n_neighbors=self.n_neighbors, keep_empty_features=True)
-        if self.kind == "mixture":
+        if self._engine_name() == "mixture":
             from ._mixture import MixtureEM
 
             return MixtureEM(self.n_components, max_samples=self.max_samples,
@@ -222,7 +234,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         from sklearn.experimental import enable_iterative_imputer  # noqa: F401
         from sklearn.impute import IterativeImputer
 
-        if self.kind == "iterative":
+        if self._engine_name() == "iterative":
             from sklearn.linear_model import BayesianRidge
 
             estimator = BayesianRidge()
@@ -267,6 +279,10 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self.fit(X).transform(X)
 
     def _fit(self, X) -> None:
+        if self.kind != "deprecated":
+            warnings.warn(f"{_WHO}: the parameter 'kind' was renamed 'method'; 'kind' will "
+                          f"stop working in stratify {REMOVED_IN}. Use method={self.kind!r}.",
+                          FutureWarning, stacklevel=4)
         values = self._values(X, reset=True)
         names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
                  else [f"x{j}" for j in range(values.shape[1])])
@@ -289,7 +305,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._names = names
         rng = check_random_state(self.random_state)
         seed = self._seed = int(rng.randint(np.iinfo(np.int32).max))
-        if self.kind == "simple":
+        if self._engine_name() == "simple":
             # Medians and modes are scale-free: no standardization, and the
             # ColumnTransformer's output (continuous first) is put back in order.
             self._mean, self._sd = np.zeros(values.shape[1]), np.ones(values.shape[1])
@@ -302,7 +318,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self._sd = np.where(sd > 0, sd, 1.0)
             self._order = np.arange(values.shape[1])
         with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
-            if self.kind == "forest":
+            if self._engine_name() == "forest":
                 # Tree predictions keep moving between rounds, so IterativeImputer's
                 # tolerance is rarely met; forests run a fixed number of rounds.
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -326,7 +342,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         values = self._values(X, reset=False)
         missing = np.isnan(values)
-        if self.kind == "iterative" and self.sample_posterior:
+        if self._engine_name() == "iterative" and self.sample_posterior:
             # Posterior draws restart from the fitted seed: transform is a function of X.
             self.imputer_.random_state_ = np.random.RandomState(self._seed)
         with threadpool_limits(limits=1, user_api="blas"):
@@ -350,17 +366,18 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 def make_imputer(
-    kind: str = "iterative",
+    method: str = "iterative",
     *,
     schema: Schema = PSS_SCHEMA,
     random_state: int | np.random.RandomState | None = None,
+    kind: str | None = None,
     **params,
 ) -> SchemaImputer:
     """An imputer that keeps binary values 0/1, ordinal levels valid and observed values.
 
     Parameters
     ----------
-    kind : {"iterative", "knn", "simple", "forest", "mixture"}, default="iterative"
+    method : {"iterative", "knn", "simple", "forest", "mixture"}, default="iterative"
         ``simple`` (median / most frequent), ``knn`` (``KNNImputer``; memory
         and time grow as n², avoid beyond about 10,000 patients),
         ``iterative`` (``IterativeImputer`` with ``BayesianRidge``) or
@@ -370,6 +387,9 @@ def make_imputer(
     schema : Schema, default=PSS_SCHEMA
         Decides each column's kind from its name; unknown columns are continuous.
     random_state : int, RandomState or None, default=None
+    kind : str, optional
+        The name of ``method`` in stratify 0.1; works with a FutureWarning
+        until 0.3.
     **params
         Other parameters of :class:`SchemaImputer` (``n_neighbors``, ``max_iter``,
         ``n_estimators``, ``max_depth``, ``max_samples``, ``n_components``,
@@ -392,4 +412,5 @@ def make_imputer(
     2  61.0  1.0
     3  55.0  1.0
     """
-    return SchemaImputer(kind=kind, schema=schema, random_state=random_state, **params)
+    method = renamed_argument("make_imputer()", "kind", "method", kind, method, "iterative")
+    return SchemaImputer(method=method, schema=schema, random_state=random_state, **params)

@@ -1,4 +1,4 @@
-"""A Gaussian mixture fitted to the observed values: the engine of ``kind="mixture"``.
+"""A Gaussian mixture fitted to the observed values: the engine of ``method="mixture"``.
 
 scikit-learn's ``GaussianMixture`` needs complete data; here each patient's
 likelihood uses only the features observed for that patient (valid when values
@@ -33,7 +33,7 @@ REG_VARIANCE = 1e-3
 class MixtureEM(TransformerMixin, BaseEstimator):
     """Gaussian mixture with diagonal covariances fitted by EM on observed values only.
 
-    Used by :class:`SchemaImputer` (``kind="mixture"``), which standardizes
+    Used by :class:`SchemaImputer` (``method="mixture"``), which standardizes
     the data and keeps discrete levels valid; prefer that class.
 
     The number of components, with ``n_components="auto"``, is one more than

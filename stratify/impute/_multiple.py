@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._utils.deprecation import REMOVED_IN
 from ..data import Schema
 from ..parallel import run, spawn_seeds
 from ._imputer import SchemaImputer
@@ -54,7 +56,7 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
     ----------
     n_imputations : int, default=5
         Number of imputations ``m`` (at least 2).
-    kind : {"iterative", "forest", "mixture"}, default="iterative"
+    method : {"iterative", "forest", "mixture"}, default="iterative"
     schema : Schema, optional
         Decides each column's kind; ``None`` means ``PSS_SCHEMA``.
     max_iter : int, optional
@@ -63,6 +65,9 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
         Same seed, same imputations, whatever ``n_jobs``.
     n_jobs : int, optional
         Imputations fitted in parallel (through :func:`stratify.parallel.run`).
+    kind : str, optional
+        The name of ``method`` in stratify 0.1; works with a FutureWarning
+        until 0.3.
 
     Attributes
     ----------
@@ -94,29 +99,42 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_imputations": [Interval(Integral, 2, None, closed="left")],
-        "kind": [StrOptions({"iterative", "forest", "mixture"})],
+        # simple and knn are refused in fit with the reason
+        "method": [StrOptions({"iterative", "forest", "mixture", "simple", "knn"})],
         "schema": [Schema, None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "kind": [StrOptions({"iterative", "forest", "mixture", "simple", "knn",
+                             "deprecated"})],
     }
 
-    def __init__(self, *, n_imputations=5, kind="iterative", schema=None, max_iter=None,
-                 random_state=None, n_jobs=None):
+    def __init__(self, *, n_imputations=5, method="iterative", schema=None, max_iter=None,
+                 random_state=None, n_jobs=None, kind="deprecated"):
         self.n_imputations = n_imputations
+        self.method = method
         self.kind = kind
         self.schema = schema
         self.max_iter = max_iter
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _check_kind(self) -> None:
-        if self.kind in ("simple", "knn"):
+    def _engine_name(self) -> str:
+        """The engine: ``method``, or ``kind`` when given (0.1's name), refused when it
+        is deterministic."""
+        kind = getattr(self, "kind", "deprecated")
+        if kind != "deprecated":
+            warnings.warn("MultipleImputer: the parameter 'kind' was renamed 'method'; "
+                          f"'kind' will stop working in stratify {REMOVED_IN}. Use "
+                          f"method={kind!r}.", FutureWarning, stacklevel=4)
+        name = kind if kind != "deprecated" else self.method
+        if name in ("simple", "knn"):
             raise ValueError(
-                f"MultipleImputer: kind={self.kind!r} is deterministic, so the m imputations "
+                f"MultipleImputer: method={name!r} is deterministic, so the m imputations "
                 "would be identical and understate uncertainty; use 'iterative', 'forest' or "
                 "'mixture'."
             )
+        return name
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -132,7 +150,8 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        params = {"kind": self.kind, "schema": self.schema, "max_iter": self.max_iter}
+        params = {"method": self._engine_name(), "schema": self.schema,
+                  "max_iter": self.max_iter}
         self.seeds_ = spawn_seeds(self.random_state, self.n_imputations)
         # The first fit validates the input before the others start.
         first = _fit_one(params, X, self.seeds_[0])

@@ -221,7 +221,7 @@ def test_missing_values_are_imputed_from_a_mixture_of_the_observed_values():
         axis=1)
     oracle = adjusted_rand_score(y, log_joint.argmax(axis=1))      # 0.82 (0.89 complete)
     assert adjusted_rand_score(y, model.labels_) >= 0.9 * oracle
-    assert model.imputer_.kind == "mixture" and len(model.models_) == 3
+    assert model.imputer_.method == "mixture" and len(model.models_) == 3
     predicted = model.predict(frame)
     assert predicted.index.equals(frame.index)
     assert (predicted.to_numpy() == model.labels_).mean() >= 0.98

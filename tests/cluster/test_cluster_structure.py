@@ -246,6 +246,6 @@ def test_the_clustering_passes_where_values_were_missing_to_its_structure_test(m
     ConsensusClustering(k_range=[2, 3], n_resamples=5, n_null=5, n_imputations=2,
                         random_state=0).fit(holed)
     np.testing.assert_array_equal(calls[0]["missing"], np.isnan(holed))
-    assert calls[0]["imputer"].get_params()["kind"] == "mixture"
+    assert calls[0]["imputer"].get_params()["method"] == "mixture"
     ConsensusClustering(k_range=[2, 3], n_resamples=5, n_null=5, random_state=0).fit(X)
     assert calls[1]["missing"] is None

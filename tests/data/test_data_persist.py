@@ -60,7 +60,7 @@ def test_schema_imputer(data, tmp_path, kind):
     from stratify.impute import SchemaImputer
 
     X = data[0]
-    model = SchemaImputer(kind=kind, random_state=0).fit(X)
+    model = SchemaImputer(method=kind, random_state=0).fit(X)
     again = round_trip(model, tmp_path)
     pd.testing.assert_frame_equal(again.transform(X), model.transform(X))
 
@@ -74,7 +74,7 @@ def test_multiple_imputer_and_schema_attribute(data, tmp_path):
     again = round_trip(model, tmp_path)
     for a, b in zip(again.transform(X), model.transform(X)):
         pd.testing.assert_frame_equal(a, b)
-    with_schema = round_trip(SchemaImputer(kind="simple", schema=PSS_SCHEMA).fit(X), tmp_path)
+    with_schema = round_trip(SchemaImputer(method="simple", schema=PSS_SCHEMA).fit(X), tmp_path)
     assert with_schema.schema == PSS_SCHEMA and with_schema.schema["essdai_cns"].levels == (0, 2, 3)
 
 
@@ -102,7 +102,7 @@ def test_preprocessing_pipeline(data, tmp_path):
     X = data[0].assign(sex=np.where(np.arange(N) % 5 == 0, "M", "F"))
     for one_hot in (True, False):
         model = make_pipeline(make_preprocessor(PSS_SCHEMA, list(X.columns), one_hot=one_hot),
-                              SchemaImputer(kind="simple")).fit(X)
+                              SchemaImputer(method="simple")).fit(X)
         again = round_trip(model, tmp_path)
         pd.testing.assert_frame_equal(again.transform(X), model.transform(X))
 

@@ -22,8 +22,8 @@ def _expected_failures(estimator):
 
 
 @parametrize_with_checks(
-    [SchemaImputer(kind="simple"), SchemaImputer(kind="knn"),
-     SchemaImputer(kind="iterative"), SchemaImputer(kind="forest", n_estimators=5),
+    [SchemaImputer(method="simple"), SchemaImputer(method="knn"),
+     SchemaImputer(method="iterative"), SchemaImputer(method="forest", n_estimators=5),
      MultipleImputer(n_imputations=2), MixtureEM(max_components=3)],
     expected_failed_checks=_expected_failures,
 )
@@ -34,7 +34,7 @@ def test_imputers_pass_sklearn_checks(estimator, check):
 # the mixture model inside the other imputers: MixtureEM above checks it in the fast tier
 @pytest.mark.slow
 @parametrize_with_checks(
-    [SchemaImputer(kind="mixture"), MultipleImputer(n_imputations=2, kind="mixture")],
+    [SchemaImputer(method="mixture"), MultipleImputer(n_imputations=2, method="mixture")],
     expected_failed_checks=_expected_failures,
 )
 def test_mixture_imputers_pass_sklearn_checks(estimator, check):

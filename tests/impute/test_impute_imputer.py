@@ -31,7 +31,7 @@ def test_observed_values_never_change_and_levels_stay_valid(kind, mixed_data):
 
 
 def test_kinds_and_levels_are_read_from_the_schema(mixed_data):
-    imputer = SchemaImputer(kind="simple").fit(mixed_data)
+    imputer = SchemaImputer(method="simple").fit(mixed_data)
     assert imputer.kinds_ == ["continuous", "continuous", "binary", "binary", "ordinal",
                               "ordinal", "continuous"]
     np.testing.assert_array_equal(imputer.levels_["essdai_cns"], [0, 2, 3])
@@ -104,5 +104,29 @@ def test_transform_needs_the_columns_seen_in_fit(mixed_data):
     imputer = make_imputer("simple").fit(mixed_data)
     with pytest.raises(ValueError, match="feature names"):
         imputer.transform(mixed_data.drop(columns="crp_mg_l"))
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValueError, match="method"):
         make_imputer("mice").fit(mixed_data)
+
+
+def test_the_0_1_parameter_kind_is_method_with_a_future_warning(mixed_data):
+    import warnings
+
+    from stratify.impute import MultipleImputer, make_imputer
+
+    new = SchemaImputer(method="simple").fit_transform(mixed_data)
+    with pytest.warns(FutureWarning, match="'kind' was renamed 'method'"):
+        old = SchemaImputer(kind="simple").fit_transform(mixed_data)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning, match="make_imputer"):
+        assert make_imputer(kind="knn").get_params()["method"] == "knn"
+    with pytest.raises(TypeError, match="both 'kind' and 'method'"):
+        make_imputer("simple", kind="knn")
+    with pytest.warns(FutureWarning, match="MultipleImputer"):
+        frames = MultipleImputer(n_imputations=2, kind="iterative", random_state=0
+                                 ).fit_transform(mixed_data)
+    expected = MultipleImputer(n_imputations=2, method="iterative", random_state=0
+                               ).fit_transform(mixed_data)
+    pd.testing.assert_frame_equal(frames[1], expected[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_imputer("simple").fit_transform(mixed_data)

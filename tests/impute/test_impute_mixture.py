@@ -1,4 +1,4 @@
-"""The mixture engine (kind="mixture"): EM on observed values, known answers."""
+"""The mixture engine (method="mixture"): EM on observed values, known answers."""
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def test_schema_and_multiple_imputers_offer_the_mixture():
     frame = pd.DataFrame(X, columns=["mol_A", "mol_B", "mol_C"])
     out = make_imputer("mixture", n_components=3, random_state=0).fit_transform(frame)
     assert out.notna().all().all() and out.columns.equals(frame.columns)
-    frames = MultipleImputer(n_imputations=2, kind="mixture", random_state=0).fit_transform(
+    frames = MultipleImputer(n_imputations=2, method="mixture", random_state=0).fit_transform(
         frame)
     assert (frames[0].to_numpy() != frames[1].to_numpy())[np.isnan(X)].mean() > 0.99
 

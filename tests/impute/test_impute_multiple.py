@@ -15,7 +15,7 @@ def holes(factor_data):
 
 @pytest.mark.parametrize("kind", ["iterative", "forest", "mixture"])
 def test_frames_differ_where_missing_and_agree_where_observed(kind, holes):
-    frames = MultipleImputer(n_imputations=3, kind=kind, random_state=0).fit_transform(holes)
+    frames = MultipleImputer(n_imputations=3, method=kind, random_state=0).fit_transform(holes)
     assert len(frames) == 3
     missing = holes.isna().to_numpy()
     for frame in frames:
@@ -45,8 +45,8 @@ def test_transform_of_new_patients_is_repeatable(holes):
 
 
 def test_deterministic_kinds_are_refused(holes):
-    with pytest.raises(ValueError, match="kind"):
-        MultipleImputer(kind="knn").fit(holes)
+    with pytest.raises(ValueError, match="method='knn' is deterministic"):
+        MultipleImputer(method="knn").fit(holes)
 
 
 def test_rubin_rules_known_answer():

@@ -61,7 +61,7 @@ def test_multiple_imputation_is_identical_locally_and_on_dask(dask_client):
     X = X.mask(rng.random(X.shape) < 0.2)
 
     def impute(n_jobs):
-        frames = MultipleImputer(n_imputations=3, kind="iterative", random_state=1,
+        frames = MultipleImputer(n_imputations=3, method="iterative", random_state=1,
                                  n_jobs=n_jobs).fit_transform(X)
         return np.stack([f.to_numpy() for f in frames])
 

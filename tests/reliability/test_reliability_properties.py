@@ -47,7 +47,7 @@ seeds = st.integers(0, 2**31 - 1)
 @given(seed=seeds, n=st.integers(20, 60), missing=st.floats(0.0, 0.4))
 def test_imputers_keep_observed_values_index_and_ignore_row_order(kind, seed, n, missing):
     X = _frame(seed, n, missing)
-    out = SchemaImputer(kind=kind, random_state=0).fit_transform(X)
+    out = SchemaImputer(method=kind, random_state=0).fit_transform(X)
     assert out.index.equals(X.index) and list(out.columns) == list(X.columns)
     observed = X.notna()
     assert np.array_equal(out.where(observed).to_numpy(), X.where(observed).to_numpy(),
@@ -57,7 +57,7 @@ def test_imputers_keep_observed_values_index_and_ignore_row_order(kind, seed, n,
     if kind == "knn":
         return  # nearest neighbours at tied distances are taken in row order (KNNImputer)
     order = np.random.default_rng(seed).permutation(n)
-    shuffled = SchemaImputer(kind=kind, random_state=0).fit_transform(X.iloc[order])
+    shuffled = SchemaImputer(method=kind, random_state=0).fit_transform(X.iloc[order])
     np.testing.assert_allclose(shuffled.loc[X.index].to_numpy(), out.to_numpy(),
                                rtol=1e-6, atol=1e-6)
 

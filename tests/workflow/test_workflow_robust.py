@@ -68,7 +68,7 @@ def _reported(result, tmp_path) -> str:
     ({"cluster": {"method": "spectral"}}, "'cluster.method'"),
     ({"classify": {"estimator": "svm"}}, "'classify.estimator'"),
     ({"survival": {"method": "weibull"}}, "'survival.method'"),
-    ({"impute": {"kind": "mice"}}, "'impute.kind'"),
+    ({"impute": {"method": "mice"}}, "'impute.method'"),
     ({"preprocess": {"center_correction": "quantile"}}, "'preprocess.center_correction'"),
     ({"preprocess": {"protect": "age"}}, "'preprocess.protect'"),
     ({"classify": {"panel_size": None}}, "'classify.panel_size'"),
@@ -348,3 +348,11 @@ def test_little_without_enough_rows_or_with_collinear_variables():
     # the exact relation is left out and said; the test runs on the others
     assert "linear combination" in result.note and len(result.variables) == 3
     assert 0.0 <= result.p_value <= 1.0 and result.statistic >= 0
+
+
+def test_the_0_1_setting_impute_kind_reads_as_impute_method_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="'impute.kind' was renamed 'impute.method'"):
+        config = st.Stratification({"impute": {"kind": "simple"}}).validate()
+    assert config["impute"]["method"] == "simple" and "kind" not in config["impute"]
+    with pytest.raises(ValueError, match="old name of 'impute.method'"):
+        st.Stratification({"impute": {"kind": "simple", "method": "knn"}}).validate()
