@@ -437,6 +437,42 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
     true = np.searchsorted(classes, labels)
 
     split_seed, model_seed, boot_seed = parallel.spawn_seeds(random_state, 3)
+    splits, repeats, centre, scheme = _splits(labels, true, first, groups, cv, n_repeats,
+                                              split_seed)
+    if "random_state" in model.get_params() and model.get_params()["random_state"] is None:
+        model = clone(model).set_params(random_state=model_seed)
+
+    tasks = [(model, frame, labels, train, test, classes)
+             for frame in frames for _, train, test in splits]
+    fold_probas = parallel.run(_fit_fold, tasks, n_jobs=n_jobs)
+
+    probas, fold_metrics, point_estimates = _out_of_fold(frames, splits, fold_probas, true,
+                                                         classes, repeats, centre)
+    metrics, boots = _interval_table(probas, fold_metrics, point_estimates, true, classes,
+                                     splits, scheme, interval, n_bootstrap, boot_seed, n_jobs)
+    mean_proba = np.mean([p.mean(axis=0) for p in probas], axis=0)
+    predictions = pd.DataFrame(mean_proba, index=index, columns=list(classes))
+    predicted = pd.Series(classes[mean_proba.argmax(axis=1)], index=index, name="predicted")
+    confusion = pd.crosstab(pd.Categorical(labels, categories=classes),
+                            pd.Categorical(predicted.to_numpy(), categories=classes),
+                            rownames=["true"], colnames=["predicted"], dropna=False)
+    if len(frames) == 1:
+        fold_metrics = fold_metrics.drop(columns="imputation")
+    if repeats == 1:
+        fold_metrics = fold_metrics.drop(columns="repeat")
+    return CrossValidationResult(
+        metrics=metrics, fold_metrics=fold_metrics, predictions=predictions,
+        predicted=predicted, confusion=confusion,
+        calibration=calibration_table(labels, mean_proba, classes), classes=classes,
+        scheme=scheme, n_bootstrap=int(n_bootstrap) if interval == "bootstrap" else 0,
+        n_imputations=len(frames),
+        bootstrap=boots[0] if len(boots) == 1 else None, interval=interval,
+        n_repeats=repeats)
+
+
+def _splits(labels: np.ndarray, true: np.ndarray, first: Any, groups: Any, cv: Any,
+            n_repeats: int, split_seed: Any) -> tuple[list, int, np.ndarray | None, str]:
+    """The (repeat, train, test) splits, the number of repeats, the centres and the scheme."""
     repeats = 1
     if groups is not None:
         centre = check_labels(groups, first, "cross_validate", what="groups")
@@ -460,18 +496,18 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
         centre, scheme = None, type(splitters[0]).__name__
     splits = [(r, train, test) for r, splitter in enumerate(splitters)
               for train, test in splitter.split(np.zeros((len(labels), 1)), labels, centre)]
+    return splits, repeats, centre, scheme
+
+
+def _out_of_fold(frames: list, splits: list, fold_probas: list, true: np.ndarray,
+                 classes: np.ndarray, repeats: int, centre: np.ndarray | None
+                 ) -> tuple[list[np.ndarray], pd.DataFrame, list[dict[str, float]]]:
+    """Each imputation's out-of-fold probabilities (repeats x n x classes), the metrics of
+    every fold, and each imputation's point estimates (averaged over the repeats)."""
     per_repeat = len(splits) // repeats
-
-    if "random_state" in model.get_params() and model.get_params()["random_state"] is None:
-        model = clone(model).set_params(random_state=model_seed)
-
-    tasks = [(model, frame, labels, train, test, classes)
-             for frame in frames for _, train, test in splits]
-    fold_probas = parallel.run(_fit_fold, tasks, n_jobs=n_jobs)
-
     probas, fold_rows, point_estimates = [], [], []
     for m in range(len(frames)):
-        repeat_probas = np.zeros((repeats, len(labels), classes.size))
+        repeat_probas = np.zeros((repeats, true.size, classes.size))
         for j, (r, _, test) in enumerate(splits):
             fold = fold_probas[m * len(splits) + j]
             repeat_probas[r, test] = fold
@@ -485,10 +521,18 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
                          classes) for r in range(repeats)]
         point_estimates.append({k: float(np.mean([e[k][0] for e in each])) for k in each[0]})
         probas.append(repeat_probas)
-    fold_metrics = pd.DataFrame(fold_rows)
+    return probas, pd.DataFrame(fold_rows), point_estimates
+
+
+def _interval_table(probas: list[np.ndarray], fold_metrics: pd.DataFrame,
+                    point_estimates: list[dict[str, float]], true: np.ndarray,
+                    classes: np.ndarray, splits: list, scheme: str, interval: str,
+                    n_bootstrap: int, boot_seed: Any, n_jobs: int | None
+                    ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Estimate, interval and SE of every metric (pooled by Rubin's rules over
+    imputations), and the bootstrap replicates when ``interval="bootstrap"``."""
     names = list(point_estimates[0])
     test_share = float(np.mean([test.size / train.size for _, train, test in splits]))
-
     estimates, variances, lows, highs, boots = [], [], [], [], []
     chunks = [BOOTSTRAP_CHUNK] * (n_bootstrap // BOOTSTRAP_CHUNK)
     if n_bootstrap % BOOTSTRAP_CHUNK:
@@ -524,7 +568,7 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
             variances.append(pd.Series(np.nan, index=names))
 
     est = pd.DataFrame(estimates)
-    if len(frames) == 1:
+    if len(probas) == 1:
         lower = lows[0] if lows else est.iloc[0] * np.nan
         upper = highs[0] if highs else est.iloc[0] * np.nan
         metrics = pd.DataFrame({"estimate": est.iloc[0], "lower": lower, "upper": upper,
@@ -534,25 +578,7 @@ def cross_validate(model: Any, X: Any, y: Any, groups: Any = None, *, cv: Any = 
         metrics = pd.DataFrame({"estimate": pooled["estimate"], "lower": pooled["lower"],
                                 "upper": pooled["upper"], "se": np.sqrt(pooled["total"])})
     metrics.index.name = "metric"
-
-    mean_proba = np.mean([p.mean(axis=0) for p in probas], axis=0)
-    predictions = pd.DataFrame(mean_proba, index=index, columns=list(classes))
-    predicted = pd.Series(classes[mean_proba.argmax(axis=1)], index=index, name="predicted")
-    confusion = pd.crosstab(pd.Categorical(labels, categories=classes),
-                            pd.Categorical(predicted.to_numpy(), categories=classes),
-                            rownames=["true"], colnames=["predicted"], dropna=False)
-    if len(frames) == 1:
-        fold_metrics = fold_metrics.drop(columns="imputation")
-    if repeats == 1:
-        fold_metrics = fold_metrics.drop(columns="repeat")
-    return CrossValidationResult(
-        metrics=metrics, fold_metrics=fold_metrics, predictions=predictions,
-        predicted=predicted, confusion=confusion,
-        calibration=calibration_table(labels, mean_proba, classes), classes=classes,
-        scheme=scheme, n_bootstrap=int(n_bootstrap) if interval == "bootstrap" else 0,
-        n_imputations=len(frames),
-        bootstrap=boots[0] if len(boots) == 1 else None, interval=interval,
-        n_repeats=repeats)
+    return metrics, boots
 
 
 def _pool(estimates: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
