@@ -18,7 +18,7 @@ from .._csv import to_csv
 from .._utils.rows import MAX_SHOWN as MAX_ROWS_SHOWN
 from .._utils.rows import row_ids as _row_ids
 from ._schema import BLOCKS, PSS_SCHEMA, Schema
-from ._validate import Problem, SchemaError, _validate, validate
+from ._validate import Problem, SchemaError, _validate, separator_message, validate
 
 __all__ = ["Cohort", "read_csv", "write_csv", "identifier_columns", "check_disjoint",
            "NUMERIC_NA_VALUES"]
@@ -155,14 +155,18 @@ def _scan(path: Path, sep: str = ",") -> tuple[list[str], int]:
             if header:
                 header[0] = header[0].removeprefix("\ufeff")
             width = len(header)
-            if width == 1:
-                for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'"),
+            if width == 1 and sep == ",":
+                message = separator_message(header[0], pandas_hint=False)
+                if message is not None:
+                    raise ValueError(f"{path}: {message}.")
+            elif width == 1:
+                for mark, name in ((";", "semicolons"), ("|", "vertical bars"),
                                    (",", "commas")):
-                    if mark in header[0] and mark != sep:
+                    if mark in header[0]:
                         raise ValueError(
-                            f"{path}: the header is one column holding {name}: the file looks "
-                            f"delimited by {name}, not {'commas' if sep == ',' else 'tabs'}. "
-                            f"Save it as {_SEPARATED[sep]}.")
+                            f"{path}: the header is one column holding {name}: it looks like "
+                            f"{mark!r}-separated, not tab-separated. Save it as "
+                            f"{_SEPARATED[sep]}.")
             bad_lines, n_rows = [], 0
             for row in rows:
                 if row:

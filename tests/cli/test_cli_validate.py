@@ -164,9 +164,6 @@ def test_validate_a_file_with_another_delimiter_names_it(small_frame, tmp_path, 
     assert f"one column holding {name}" in err and "comma-separated" in err
 
 
-@pytest.mark.xfail(strict=True, reason="Cohort.from_csv's message for a one-column header "
-                   "is written in stratify/data/_cohort.py (_scan), not edited here: it is to "
-                   "use stratify.data._validate.separator_message(header, pandas_hint=False)")
 @pytest.mark.parametrize("sep", [";", "\t"])
 def test_validate_a_file_with_another_delimiter_says_looks_like(small_frame, tmp_path, capsys,
                                                                 sep):

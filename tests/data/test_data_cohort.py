@@ -166,7 +166,8 @@ def test_blocks_of_rows_give_the_same_problems_as_one_read(tmp_path, monkeypatch
     assert "column 'age': values must be a number in [16, 100] (2 rows: p1, p5)" in text
     assert "column 'patient_id': must not be missing (1 row: row 4)" in text
     assert "must be unique (duplicated patients) (2 rows: p1, p1)" in text
-    assert text.count("column 'age'") == 1 and "250" not in text
+    # never the values (the message names the file, whose folder may hold the digits)
+    assert text.count("column 'age'") == 1 and "250" not in text.replace(str(path), "")
 
 
 def test_reading_in_blocks_gives_the_frame_of_one_read(tmp_path, frame, monkeypatch):

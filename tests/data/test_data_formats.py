@@ -273,7 +273,7 @@ def test_tsv_is_streamed_like_csv(tmp_path):
     with pytest.raises(ValueError, match=r"c\.tsv: 1 line\(s\) do not have the 2 fields"):
         Cohort.from_file(path)
     path.write_text("patient_id,age\n001,50\n")
-    with pytest.raises(ValueError, match="delimited by commas, not tabs"):
+    with pytest.raises(ValueError, match="looks like ','-separated, not tab-separated"):
         Cohort.from_file(path)
 
 
