@@ -174,20 +174,7 @@ def table_one(
     >>> t.loc[("age", ""), "A"]
     '57.8 (9.0)'
     """
-    if isinstance(groupby, str):
-        if groupby not in df.columns:
-            raise KeyError(f"groupby column {groupby!r} is not in the frame.")
-        groups = df[groupby]
-        data = df.drop(columns=[groupby])
-    else:
-        groups = pd.Series(groupby)
-        if not groups.index.equals(df.index):
-            if len(groups) != len(df):
-                raise ValueError(
-                    f"groupby has {len(groups)} labels for {len(df)} patients."
-                )
-            groups = pd.Series(np.asarray(groups), index=df.index)
-        data = df
+    groups, data = _groups_and_data(df, groupby)
     if min_cell < 1:
         raise ValueError(f"min_cell must be >= 1; got {min_cell}.")
     if groups.isna().any():
@@ -211,113 +198,23 @@ def table_one(
                                          else clustered)}
         inference = "tests"
     sizes = [int(m.sum()) for m in masks]
-    sizes_arr = np.array(sizes)
-
-    rows: list[dict] = []
-    index: list[tuple[str, str]] = []
-
-    def add(var: str, level: str, texts: list[str], overall: str, extra: dict) -> None:
-        rows.append({"Overall": overall, **dict(zip(names, texts, strict=True)), **extra})
-        index.append((var, level))
-
     kinds = {col: _kind(col, data[col], schema) for col in cols}
     counted = [c for c in cols if kinds[c] not in ("continuous", "ordinal")]
-    size_series = pd.Series(sizes, index=levels, dtype="int64")
-    hidden_sizes = suppress_small_cells(size_series, min_cell).drop(TOTAL).isna()
-    while True:
-        # a variable's table may need a group size hidden that the sizes alone did not;
-        # then every table hides it, and the sizes are protected again with it
-        tables = {c: _level_counts(data[c], groups, levels, kinds[c]) for c in counted}
-        hidden_cells = {c: _suppressed_levels(tables[c], kinds[c], hidden_sizes, min_cell)
-                        for c in counted}
-        extra_hidden = pd.Series(False, index=levels)
-        for mask in hidden_cells.values():
-            extra_hidden |= mask.loc[TOTAL, levels].to_numpy()
-        if not (extra_hidden & ~hidden_sizes).any():
-            break
-        hidden_sizes = suppress_small_cells(size_series, min_cell,
-                                            hidden=hidden_sizes | extra_hidden
-                                            ).drop(TOTAL).isna()
-
+    hidden_sizes, tables, hidden_cells = _protected_counts(data, groups, levels, kinds,
+                                                           counted, sizes, min_cell)
+    rows: list[dict] = []
+    index: list[tuple[str, str]] = []
     for col in cols:
         series = data[col]
-        kind = kinds[col]
-        missing = int(series.isna().sum())
-        miss_text = _fmt_count(missing, len(series), min_cell)[0] if missing else "0"
-        if kind in ("continuous", "ordinal"):
-            values = pd.to_numeric(series, errors="coerce")
-            per_group = [values[m].dropna().to_numpy(float) for m in masks]
-            use_median = kind == "ordinal" or col in nonnormal
-
-            def summary(v: np.ndarray, use_median: bool = use_median) -> str:
-                if len(v) == 0:
-                    return ""
-                if len(v) < min_cell:
-                    return f"n{_SUPPRESSED.format(min_cell=min_cell)}"
-                if use_median:
-                    q1, med, q3 = np.percentile(v, [25, 50, 75])
-                    return f"{med:.1f} [{q1:.1f}, {q3:.1f}]"
-                return f"{np.mean(v):.1f} ({np.std(v, ddof=1):.1f})"
-
-            testable = [v for v in per_group if len(v) >= 2]
-            p, test = np.nan, ""
-            if len(testable) >= 2 and np.ptp(np.concatenate(testable)) > 0:
-                if use_median:
-                    p, test = float(stats.kruskal(*testable).pvalue), "Kruskal-Wallis"
-                else:
-                    p, test = float(stats.f_oneway(*testable).pvalue), "ANOVA"
-            smd = _max_pairwise(per_group, _smd_continuous)
-            label = "median [Q1, Q3]" if use_median else "mean (SD)"
-            add(col, "", [summary(v) for v in per_group], summary(values.dropna().to_numpy()),
-                {"Missing": miss_text, "test": test, "p": p, "SMD": smd, "summary": label})
-            continue
-        # binary and categorical: counts per level
-        observed = series.dropna()
-        if kind == "binary":
-            level_values = [1]
+        if kinds[col] in ("continuous", "ordinal"):
+            parts = [_measurement_row(series, masks, kinds[col] == "ordinal" or col in nonnormal,
+                                      min_cell)]
         else:
-            level_values = sorted(observed.unique(), key=str)
-        table = pd.crosstab(series, groups).reindex(columns=levels, fill_value=0)
-        test_table = table.loc[:, table.sum(axis=0) > 0]
-        p, test = np.nan, ""
-        if (test_table.shape[0] >= 2 and test_table.shape[1] >= 2
-                and (test_table.sum(axis=1) > 0).sum() >= 2):
-            expected = stats.contingency.expected_freq(test_table.to_numpy())
-            if test_table.shape == (2, 2) and expected.min() < 5:
-                p, test = float(stats.fisher_exact(test_table.to_numpy()).pvalue), "Fisher"
-            else:
-                p = float(stats.chi2_contingency(test_table.to_numpy())[1])
-                test = "chi-square"
-        props = [table.div(table.sum(axis=0).replace(0, np.nan), axis=1)[g] for g in levels]
-        if kind == "binary":
-            smd = _max_pairwise([float(pr.get(1, 0.0)) for pr in props], _smd_proportion)
-        else:
-            smd = np.nan  # multi-level SMD (Yang & Dalton 2012) omitted; see the test instead
-        counts_table, hidden = tables[col], hidden_cells[col]
-        missing_row = hidden.loc[_MISSING_ROW]
-        n_missing = counts_table.loc[_MISSING_ROW]
-        observed_n = sizes_arr - n_missing.to_numpy()
-        # a share reveals its denominator (the patients with a value), hence the missing
-        share = {g: not missing_row[g] for g in levels}
-        all_share = not missing_row[TOTAL]
-        for k, value in enumerate(level_values):
-            row_counts = counts_table.loc[value] if value in counts_table.index else None
-            texts = [_fmt_cell(int(row_counts[g]) if row_counts is not None else 0,
-                               int(observed_n[j]),
-                               bool(hidden.loc[value, g]) if row_counts is not None else False,
-                               share[g], min_cell) for j, g in enumerate(levels)]
-            total = int(row_counts.sum()) if row_counts is not None else 0
-            overall = _fmt_cell(total, int(observed_n.sum()),
-                                bool(hidden.loc[value, TOTAL]) if row_counts is not None
-                                else False, all_share, min_cell)
-            first = k == 0
-            level = str(int(value)) if isinstance(value, float) and float(value).is_integer() else str(value)
-            miss_cell = _fmt_cell(missing, len(series), bool(missing_row[TOTAL]), True, min_cell)
-            add(col, level, texts, overall,
-                {"Missing": (miss_cell if missing else "0") if first else "",
-                 "test": test if first else "",
-                 "p": p if first else np.nan, "SMD": smd if first else np.nan,
-                 "summary": "n (%)"})
+            parts = _count_rows(series, groups, levels, kinds[col], np.array(sizes),
+                                tables[col], hidden_cells[col], min_cell)
+        for level, texts, overall, extra in parts:
+            rows.append({"Overall": overall, **dict(zip(names, texts, strict=True)), **extra})
+            index.append((col, level))
 
     out = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["variable", "level"]))
     found_from = out.index.get_level_values("variable").isin(sorted(descriptive))
@@ -336,6 +233,135 @@ def table_one(
         for name, size, hide in zip(names, sizes, hidden_sizes, strict=True)
     }
     return out
+
+
+def _groups_and_data(df: pd.DataFrame, groupby: Any) -> tuple[pd.Series, pd.DataFrame]:
+    """The subgroup of each patient and the variables to describe."""
+    if isinstance(groupby, str):
+        if groupby not in df.columns:
+            raise KeyError(f"groupby column {groupby!r} is not in the frame.")
+        return df[groupby], df.drop(columns=[groupby])
+    groups = pd.Series(groupby)
+    if not groups.index.equals(df.index):
+        if len(groups) != len(df):
+            raise ValueError(
+                f"groupby has {len(groups)} labels for {len(df)} patients."
+            )
+        groups = pd.Series(np.asarray(groups), index=df.index)
+    return groups, df
+
+
+def _protected_counts(data: pd.DataFrame, groups: pd.Series, levels: list,
+                      kinds: dict[str, str], counted: list[str], sizes: list[int],
+                      min_cell: int) -> tuple[pd.Series, dict, dict]:
+    """Which subgroup sizes are hidden, and each counted variable's table of counts with
+    its hidden cells, protected together (complementary cells included)."""
+    size_series = pd.Series(sizes, index=levels, dtype="int64")
+    hidden_sizes = suppress_small_cells(size_series, min_cell).drop(TOTAL).isna()
+    while True:
+        # a variable's table may need a group size hidden that the sizes alone did not;
+        # then every table hides it, and the sizes are protected again with it
+        tables = {c: _level_counts(data[c], groups, levels, kinds[c]) for c in counted}
+        hidden_cells = {c: _suppressed_levels(tables[c], kinds[c], hidden_sizes, min_cell)
+                        for c in counted}
+        extra_hidden = pd.Series(False, index=levels)
+        for mask in hidden_cells.values():
+            extra_hidden |= mask.loc[TOTAL, levels].to_numpy()
+        if not (extra_hidden & ~hidden_sizes).any():
+            return hidden_sizes, tables, hidden_cells
+        hidden_sizes = suppress_small_cells(size_series, min_cell,
+                                            hidden=hidden_sizes | extra_hidden
+                                            ).drop(TOTAL).isna()
+
+
+def _missing_text(series: pd.Series, min_cell: int) -> str:
+    missing = int(series.isna().sum())
+    return _fmt_count(missing, len(series), min_cell)[0] if missing else "0"
+
+
+def _measurement_row(series: pd.Series, masks: list[np.ndarray], use_median: bool,
+                     min_cell: int) -> tuple[str, list[str], str, dict]:
+    """One row for a continuous or ordinal variable: mean (SD) or median [Q1, Q3] per
+    subgroup, ANOVA or Kruskal-Wallis, the largest pairwise SMD."""
+    values = pd.to_numeric(series, errors="coerce")
+    per_group = [values[m].dropna().to_numpy(float) for m in masks]
+
+    def summary(v: np.ndarray) -> str:
+        if len(v) == 0:
+            return ""
+        if len(v) < min_cell:
+            return f"n{_SUPPRESSED.format(min_cell=min_cell)}"
+        if use_median:
+            q1, med, q3 = np.percentile(v, [25, 50, 75])
+            return f"{med:.1f} [{q1:.1f}, {q3:.1f}]"
+        return f"{np.mean(v):.1f} ({np.std(v, ddof=1):.1f})"
+
+    testable = [v for v in per_group if len(v) >= 2]
+    p, test = np.nan, ""
+    if len(testable) >= 2 and np.ptp(np.concatenate(testable)) > 0:
+        if use_median:
+            p, test = float(stats.kruskal(*testable).pvalue), "Kruskal-Wallis"
+        else:
+            p, test = float(stats.f_oneway(*testable).pvalue), "ANOVA"
+    smd = _max_pairwise(per_group, _smd_continuous)
+    label = "median [Q1, Q3]" if use_median else "mean (SD)"
+    return ("", [summary(v) for v in per_group], summary(values.dropna().to_numpy()),
+            {"Missing": _missing_text(series, min_cell), "test": test, "p": p, "SMD": smd,
+             "summary": label})
+
+
+def _count_rows(series: pd.Series, groups: pd.Series, levels: list, kind: str,
+                sizes_arr: np.ndarray, counts_table: pd.DataFrame, hidden: pd.DataFrame,
+                min_cell: int) -> list[tuple[str, list[str], str, dict]]:
+    """Rows for a binary (its 1 level) or categorical variable (each level): n (%) per
+    subgroup with the protected cells hidden, Fisher's or the chi-square test, the SMD of
+    a proportion."""
+    missing = int(series.isna().sum())
+    observed = series.dropna()
+    level_values = [1] if kind == "binary" else sorted(observed.unique(), key=str)
+    table = pd.crosstab(series, groups).reindex(columns=levels, fill_value=0)
+    test_table = table.loc[:, table.sum(axis=0) > 0]
+    p, test = np.nan, ""
+    if (test_table.shape[0] >= 2 and test_table.shape[1] >= 2
+            and (test_table.sum(axis=1) > 0).sum() >= 2):
+        expected = stats.contingency.expected_freq(test_table.to_numpy())
+        if test_table.shape == (2, 2) and expected.min() < 5:
+            p, test = float(stats.fisher_exact(test_table.to_numpy()).pvalue), "Fisher"
+        else:
+            p = float(stats.chi2_contingency(test_table.to_numpy())[1])
+            test = "chi-square"
+    props = [table.div(table.sum(axis=0).replace(0, np.nan), axis=1)[g] for g in levels]
+    if kind == "binary":
+        smd = _max_pairwise([float(pr.get(1, 0.0)) for pr in props], _smd_proportion)
+    else:
+        smd = np.nan  # multi-level SMD (Yang & Dalton 2012) omitted; see the test instead
+    missing_row = hidden.loc[_MISSING_ROW]
+    n_missing = counts_table.loc[_MISSING_ROW]
+    observed_n = sizes_arr - n_missing.to_numpy()
+    # a share reveals its denominator (the patients with a value), hence the missing
+    share = {g: not missing_row[g] for g in levels}
+    all_share = not missing_row[TOTAL]
+    rows = []
+    for k, value in enumerate(level_values):
+        row_counts = counts_table.loc[value] if value in counts_table.index else None
+        texts = [_fmt_cell(int(row_counts[g]) if row_counts is not None else 0,
+                           int(observed_n[j]),
+                           bool(hidden.loc[value, g]) if row_counts is not None else False,
+                           share[g], min_cell) for j, g in enumerate(levels)]
+        total = int(row_counts.sum()) if row_counts is not None else 0
+        overall = _fmt_cell(total, int(observed_n.sum()),
+                            bool(hidden.loc[value, TOTAL]) if row_counts is not None
+                            else False, all_share, min_cell)
+        first = k == 0
+        level = (str(int(value)) if isinstance(value, float) and float(value).is_integer()
+                 else str(value))
+        miss_cell = _fmt_cell(missing, len(series), bool(missing_row[TOTAL]), True, min_cell)
+        rows.append((level, texts, overall,
+                     {"Missing": (miss_cell if missing else "0") if first else "",
+                      "test": test if first else "",
+                      "p": p if first else np.nan, "SMD": smd if first else np.nan,
+                      "summary": "n (%)"}))
+    return rows
 
 
 def suppress_small(counts: pd.DataFrame | pd.Series, min_cell: int = 5):
