@@ -27,6 +27,12 @@ FORMATS = ("csv", "tsv", "xlsx", "sav", "dta", "sas7bdat", "xpt", "parquet")
 FILES = Path(__file__).parent / "files"
 
 
+def writable(fmt):
+    """pyreadstat writes .sas7bdat from 1.3 on; with an older one those tests skip."""
+    if fmt == "sas7bdat" and not hasattr(pyreadstat, "write_sas7bdat"):
+        pytest.skip("this pyreadstat cannot write .sas7bdat (1.3 can)")
+
+
 @pytest.fixture(scope="module")
 def cohort():
     data = make_pss_cohort(n_patients=120, n_centers=3, random_state=2).data.copy()
@@ -43,6 +49,7 @@ def test_supported_formats_are_listed():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_round_trips_a_cohort_exactly(cohort, fmt, tmp_path):
+    writable(fmt)
     path = write_file(cohort.data.reset_index(), tmp_path / f"cohort.{fmt}")
     again = Cohort.from_file(path)
     pd.testing.assert_frame_equal(again.data, cohort.data)
@@ -51,6 +58,7 @@ def test_every_format_round_trips_a_cohort_exactly(cohort, fmt, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "sav", "dta", "parquet", "xpt", "sas7bdat"])
 def test_dates_are_dates_and_ids_text(fmt, tmp_path):
+    writable(fmt)
     frame = pd.DataFrame({"patient_id": [7, 8, 9], "visit": pd.to_datetime(
         ["2020-01-31", None, "2021-06-30"]), "age": [50.5, 61.0, np.nan]})
     back = read_file(write_file(frame, tmp_path / f"x.{fmt}"), None)
@@ -202,10 +210,12 @@ def test_a_damaged_spss_file_is_a_clear_error(tmp_path, kept):
     bad.write_bytes(good[:int(len(good) * kept)])  # truncated: header or rows missing
     with pytest.raises(ValueError, match=r"bad\.sav: not readable as an SPSS \(\.sav\) file"):
         Cohort.from_file(bad)
-    junk = tmp_path / "junk.dta"
-    junk.write_bytes(b"this is not a Stata file at all" * 20)
-    with pytest.raises(ValueError, match=r"junk\.dta: not readable as a Stata \(\.dta\) file"):
-        read_file(junk)
+    for ext, name in (("dta", r"a Stata \(\.dta\)"), ("sas7bdat", r"a SAS \(\.sas7bdat\)"),
+                      ("xpt", r"a SAS transport \(\.xpt\)")):
+        junk = tmp_path / f"junk.{ext}"
+        junk.write_bytes(b"this is not a statistics file at all" * 20)
+        with pytest.raises(ValueError, match=rf"junk\.{ext}: not readable as {name} file"):
+            read_file(junk)
 
 
 def test_value_labels_and_variable_labels_are_kept(tmp_path):
@@ -255,9 +265,15 @@ def test_spss_user_missing_values_are_missing_and_counted(tmp_path):
     assert Cohort.from_file(path).data["age"].isna().tolist() == [False, True, False]
 
 
+def test_a_pyreadstat_without_the_sas7bdat_writer_says_so(tmp_path, monkeypatch):
+    monkeypatch.delattr(pyreadstat, "write_sas7bdat", raising=False)
+    with pytest.raises(ImportError, match=r"writing \.sas7bdat files needs a newer pyreadstat "
+                                          r".*1\.3 has it"):
+        write_file(pd.DataFrame({"patient_id": ["a"]}), tmp_path / "c.sas7bdat")
+
+
 def test_sas7bdat_is_read_as_pandas_reads_it(tmp_path):
-    if not hasattr(pyreadstat, "write_sas7bdat"):
-        pytest.skip("this pyreadstat cannot write .sas7bdat")
+    writable("sas7bdat")
     frame = pd.DataFrame({"patient_id": ["001", "002"], "age": [50.25, 61.0],
                           "esspri_pain": [3.0, np.nan]})
     path = write_file(frame, tmp_path / "c.sas7bdat")

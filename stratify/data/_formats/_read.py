@@ -326,7 +326,7 @@ def _read_stat(path: Path, fmt: str, **kwargs: Any) -> tuple[pd.DataFrame, dict[
     what = _STAT_NAMES[fmt]
     try:
         frame, meta = getattr(pyreadstat, _STAT_READERS[fmt])(os.fspath(path), **options)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+    except stat_errors(pyreadstat) as exc:
         raise ValueError(f"{path}: not readable as {what} file ({exc}); the file may be "
                          f"damaged, truncated or of another kind.") from None
     except UnicodeError as exc:
@@ -339,6 +339,15 @@ def _read_stat(path: Path, fmt: str, **kwargs: Any) -> tuple[pd.DataFrame, dict[
                        (meta.column_names_to_labels or {}).items() if label}
     return frame, {"value_labels": value_labels, "variable_labels": variable_labels,
                    "declared_missing": declared}
+
+
+def stat_errors(pyreadstat: Any) -> tuple[type[BaseException], ...]:
+    """pyreadstat's exceptions (``PyreadstatError`` is top-level from 1.3 on)."""
+    found = [getattr(pyreadstat, name, None) for name in ("ReadstatError", "PyreadstatError")]
+    if not any(found):  # older layouts keep them in the parser module
+        parser = getattr(pyreadstat, "_readstat_parser", None)
+        found = [getattr(parser, name, None) for name in ("ReadstatError", "PyreadstatError")]
+    return tuple(e for e in found if isinstance(e, type)) or (Exception,)
 
 
 def _declared_missing(frame: pd.DataFrame, meta: Any) -> dict[str, int]:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..._csv import to_csv
 from .._keys import _canonical
 from ._optional import require
-from ._read import file_format
+from ._read import file_format, stat_errors
 
 __all__ = ["write_file"]
 
@@ -146,8 +146,9 @@ def _write_stat(frame: pd.DataFrame, path: Path, fmt: str,
     pyreadstat = require("pyreadstat", who=f"writing .{fmt} files")
     writer = getattr(pyreadstat, _STAT_WRITERS[fmt], None)
     if writer is None:
-        raise ImportError(f"writing .{fmt} files needs a newer pyreadstat (this one has no "
-                          f"{_STAT_WRITERS[fmt]}); pip install -U pyreadstat.")
+        raise ImportError(f"writing .{fmt} files needs a newer pyreadstat (this one, "
+                          f"{getattr(pyreadstat, '__version__', '?')}, has no "
+                          f"{_STAT_WRITERS[fmt]}; 1.3 has it): pip install -U pyreadstat.")
     typed = _one_type_a_column(frame).reset_index(drop=True)
     for column in typed.columns:  # text columns: missing as empty text, as the formats store it
         if typed[column].dtype == object:
@@ -165,7 +166,7 @@ def _write_stat(frame: pd.DataFrame, path: Path, fmt: str,
         options["file_format_version"] = 8
     try:
         writer(typed, os.fspath(path), **options)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, ValueError, TypeError) as exc:
+    except (*stat_errors(pyreadstat), ValueError, TypeError) as exc:
         raise ValueError(f"{path}: could not be written as .{fmt} ({exc}).") from None
 
 
