@@ -164,9 +164,10 @@ def _write_stat(frame: pd.DataFrame, path: Path, fmt: str,
             options["variable_value_labels"] = coded
     if fmt == "xpt":
         options["file_format_version"] = 8
+    errors = (*stat_errors(pyreadstat), ValueError, TypeError)
     try:
         writer(typed, os.fspath(path), **options)
-    except (*stat_errors(pyreadstat), ValueError, TypeError) as exc:
+    except errors as exc:
         raise ValueError(f"{path}: could not be written as .{fmt} ({exc}).") from None
 
 
