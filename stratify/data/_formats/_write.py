@@ -164,7 +164,7 @@ def _write_stat(frame: pd.DataFrame, path: Path, fmt: str,
             options["variable_value_labels"] = coded
     if fmt == "xpt":
         options["file_format_version"] = 8
-    errors = (*stat_errors(pyreadstat), ValueError, TypeError)
+    errors: tuple[type[BaseException], ...] = (*stat_errors(pyreadstat), ValueError, TypeError)
     try:
         writer(typed, os.fspath(path), **options)
     except errors as exc:
