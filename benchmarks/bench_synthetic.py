@@ -67,7 +67,7 @@ def _round_trip(cohort):
     from stratify.data import Harmonizer
     from stratify.synthetic import make_center_exports
 
-    exports, mapping = make_center_exports(cohort, seed=0)
+    exports, mapping = make_center_exports(cohort, random_state=0)
     return Harmonizer(mapping).transform(exports)
 
 

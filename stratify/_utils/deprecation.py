@@ -68,7 +68,7 @@ def renamed_argument(owner: str, old: str, new: str, old_value: Any, new_value: 
     if new_value is not default:
         raise TypeError(f"{owner} got both {old!r} and {new!r}; {old!r} is the old name of "
                         f"{new!r}: give {new!r} only.")
-    _warn(old, new, f"The argument of {owner}", stacklevel=4)
+    _warn(old, new, f"{owner}'s argument", stacklevel=4)
     return old_value
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils.deprecation import renamed_argument
 from ..data import Cohort, Variable
 from ._export_files import FILE_FORMATS, write_exports
 
@@ -232,8 +233,9 @@ def _dates_for(durations: np.ndarray, visits: pd.DatetimeIndex, decimals: int
     return dates.where(finite)
 
 
-def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike | None = None,
-                        file_format: str = "csv") -> tuple[dict[str, pd.DataFrame], dict]:
+def make_center_exports(cohort: Cohort, random_state: int = 0, *,
+                        out: str | os.PathLike | None = None, file_format: str = "csv",
+                        seed: int | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """The cohort as heterogeneous centre exports, with the mapping that harmonizes them.
 
     Each centre of ``cohort.data["center"]`` writes its patients the way a
@@ -264,7 +266,7 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
     ----------
     cohort : Cohort
         Schema columns with ``center``; every patient must have a centre.
-    seed : int, default=0
+    random_state : int, default=0
         Chooses the centres' styles, visit dates, which sentinel marks each
         missing cell, column order and free-text notes. Same seed, same exports.
     out : str or path-like, optional
@@ -282,6 +284,10 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
         as the variable label; the returned exports and mapping carry the
         names of the files. Text sentinels of numeric columns are missing in
         the typed formats. Needs ``stratify[formats]`` for all but CSV and TSV.
+
+    seed : int, optional
+        The name of ``random_state`` in stratify 0.1; works with a
+        FutureWarning until 0.3.
 
     Returns
     -------
@@ -302,7 +308,7 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
     ...     "patient_id": ["p1", "p2", "p3"], "center": ["Lund", "Lund", "Brest"],
     ...     "sex": ["F", "M", "F"], "age": [54.2, 61.0, None], "anti_ro": [1, 0, None],
     ...     "igg_g_l": [14.3, 9.9, 21.0]}))
-    >>> exports, mapping = make_center_exports(cohort, seed=0)
+    >>> exports, mapping = make_center_exports(cohort, random_state=0)
     >>> sorted(exports)
     ['Brest', 'Lund']
     >>> harmonized = Harmonizer(mapping).transform(exports)
@@ -312,7 +318,7 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> _, mapping = make_center_exports(cohort, seed=0, out=folder, file_format="dta")
+    >>> _, mapping = make_center_exports(cohort, random_state=0, out=folder, file_format="dta")
     >>> sorted(p.name for p in pathlib.Path(folder).iterdir())
     ['Brest.dta', 'Lund.dta', 'mapping.json']
     >>> pd.testing.assert_frame_equal(Harmonizer(mapping).transform(folder), cohort.data)
@@ -338,6 +344,8 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
         raise ValueError(f"column(s) {unknown} are not variables of the schema; exports are "
                          f"made from schema columns only.")
 
+    seed = renamed_argument("make_center_exports()", "seed", "random_state", seed,
+                            random_state, 0)
     rng = np.random.default_rng(seed)
     centres = [str(c) for c in pd.unique(data["center"])]
     order = rng.permutation(len(_STYLES))
@@ -352,7 +360,7 @@ def make_center_exports(cohort: Cohort, seed: int = 0, *, out: str | os.PathLike
         mapping["centres"][centre] = spec
         notes += [f"centre {centre!r}: {f}" for f in fallback]
     mapping["description"] = (
-        f"Mapping of {len(centres)} synthetic centre exports (make_center_exports, seed={seed})."
+        f"Mapping of {len(centres)} synthetic centre exports (make_center_exports, random_state={seed})."
         + ("" if not notes else " " + "; ".join(notes) + "."))
     if out is not None:
         return write_exports(exports, mapping, out, file_format)

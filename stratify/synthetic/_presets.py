@@ -21,9 +21,9 @@ __all__ = ["PRESETS", "write_preset", "load_discovery", "load_validation", "load
            "load_exports", "data_dictionary"]
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "discovery": {"n_patients": 2000, "n_centers": 5, "seed": 2016},
+    "discovery": {"n_patients": 2000, "n_centers": 5, "random_state": 2016},
     "validation": {
-        "n_patients": 800, "n_centers": 2, "seed": 2019,
+        "n_patients": 800, "n_centers": 2, "random_state": 2019,
         "center_labels": ("C6", "C7"), "first_patient": 2001,
         # A shifted population: fewer healthy-like and more lymphoid patients, and the
         # ASSESS symptom proportions (Berry et al., RMD Open 2024).
@@ -31,7 +31,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                                  "inflammatory": 0.20},
         "symptom_proportions": {"LSB": 0.195, "DDF": 0.129, "PDF": 0.422, "HSB": 0.254},
     },
-    "trial": {"n_patients": 300, "n_centers": 4, "trial": True, "seed": 2021,
+    "trial": {"n_patients": 300, "n_centers": 4, "trial": True, "random_state": 2021,
               "first_patient": 3001},
 }
 """The ``make_pss_cohort`` arguments of each shipped cohort."""
@@ -71,7 +71,7 @@ def _cohort_files(name: str) -> dict[str, bytes]:
 
 
 def _export_files() -> dict[str, bytes]:
-    exports, mapping = make_center_exports(_preset_cohort("discovery"), seed=EXPORTS_SEED)
+    exports, mapping = make_center_exports(_preset_cohort("discovery"), random_state=EXPORTS_SEED)
     files = {f"exports_{centre}.csv": _csv_bytes(frame, index=False)
              for centre, frame in exports.items()}
     text = json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
@@ -135,7 +135,7 @@ No real patient is in these files.
 | `discovery.csv`, `discovery_truth.csv` | `{discovery}` |
 | `validation.csv`, `validation_truth.csv` | `{validation}` |
 | `trial.csv`, `trial_truth.csv` | `{trial}` |
-| `exports_C1.csv` .. `exports_C5.csv`, `exports_mapping.json` | `make_center_exports(<discovery cohort>, seed={exports_seed})` |
+| `exports_C1.csv` .. `exports_C5.csv`, `exports_mapping.json` | `make_center_exports(<discovery cohort>, random_state={exports_seed})` |
 | `data_dictionary.csv` | `stratify.synthetic.data_dictionary()` (from `PSS_SCHEMA`) |
 | `SHA256SUMS` | SHA-256 of every other file |
 
@@ -329,7 +329,7 @@ def load_exports() -> tuple[dict[str, pd.DataFrame], dict]:
     ``Harmonizer(mapping).transform(exports)`` gives back
     ``load_discovery().data``.
 
-    Made by ``make_center_exports(load_discovery(), seed=7)``.
+    Made by ``make_center_exports(load_discovery(), random_state=7)``.
 
     Returns
     -------

@@ -34,13 +34,13 @@ enabled = false
 @pytest.fixture(scope="module")
 def cohort_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "cohort.csv"
-    st.synthetic.make_pss_cohort(n_patients=300, seed=2).to_csv(path)
+    st.synthetic.make_pss_cohort(n_patients=300, random_state=2).to_csv(path)
     return path
 
 
 @pytest.fixture(scope="module")
 def cohort_ids():
-    return list(st.synthetic.make_pss_cohort(n_patients=300, seed=2).data.index)
+    return list(st.synthetic.make_pss_cohort(n_patients=300, random_state=2).data.index)
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def _planted_structure_found(monkeypatch):
 @pytest.fixture(scope="module")
 def cohort_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "cohort.csv"
-    st.synthetic.make_pss_cohort(n_patients=100, seed=2).to_csv(path)
+    st.synthetic.make_pss_cohort(n_patients=100, random_state=2).to_csv(path)
     return path
 
 
@@ -196,7 +196,7 @@ def test_run_without_subgroup_structure_exits_zero_and_says_so(cohort_csv, tmp_p
 
 @pytest.mark.slow
 def test_a_molecular_only_file_exits_zero(tmp_path, capsys):
-    data = st.synthetic.make_pss_cohort(n_patients=80, seed=3).data
+    data = st.synthetic.make_pss_cohort(n_patients=80, random_state=3).data
     path = tmp_path / "molecular.csv"
     data[[c for c in data.columns if c.startswith("mol_")]].to_csv(path)
     assert _run(path, _config(tmp_path), tmp_path / "out") == EXIT_OK
@@ -205,7 +205,7 @@ def test_a_molecular_only_file_exits_zero(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_three_patient_validation_cohort_exits_zero(cohort_csv, tmp_path, capsys):
-    external = st.synthetic.make_pss_cohort(n_patients=3, n_centers=1, seed=9,
+    external = st.synthetic.make_pss_cohort(n_patients=3, n_centers=1, random_state=9,
                                             first_patient=9001)
     path = tmp_path / "external.csv"
     external.to_csv(path)

@@ -30,12 +30,12 @@ def quiet_transform(harmonizer, exports):
 @pytest.fixture(scope="module")
 def cohort():
     # five centres: each of the five export styles is used once
-    return make_pss_cohort(n_patients=400, n_centers=5, trial=True, seed=4)
+    return make_pss_cohort(n_patients=400, n_centers=5, trial=True, random_state=4)
 
 
 @pytest.fixture(scope="module")
 def exported(cohort):
-    return make_center_exports(cohort, seed=3)
+    return make_center_exports(cohort, random_state=3)
 
 
 def simple_mapping(**columns):

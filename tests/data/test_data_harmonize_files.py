@@ -26,7 +26,7 @@ def cohort():
 
 
 def test_mixed_formats_one_centre_a_file(cohort, tmp_path):
-    exports, mapping = make_center_exports(cohort, seed=1)
+    exports, mapping = make_center_exports(cohort, random_state=1)
     files = []
     for (centre, frame), fmt in zip(exports.items(), ("xlsx", "csv", "parquet")):
         files.append(write_file(frame, tmp_path / f"exports_{centre}.{fmt}"))
@@ -52,7 +52,7 @@ def test_mixed_formats_one_centre_a_file(cohort, tmp_path):
 
 
 def test_unclaimed_files_of_a_folder_are_reported_and_a_list_refuses_them(cohort, tmp_path):
-    exports, mapping = make_center_exports(cohort, seed=1)
+    exports, mapping = make_center_exports(cohort, random_state=1)
     for centre, frame in exports.items():
         write_file(frame, tmp_path / f"{centre}.csv")
     write_file(pd.DataFrame({"x": [1]}), tmp_path / "readme.csv")

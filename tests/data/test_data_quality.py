@@ -248,7 +248,7 @@ def test_case_mix_drift_is_flagged_then_explained_by_the_subgroup():
 @pytest.mark.slow
 def test_synthetic_cohort_drifts_by_case_mix_only_without_centre_effects():
     synthetic = pytest.importorskip("stratify.synthetic")
-    clean = synthetic.make_pss_cohort(n_patients=2000, n_centers=5, seed=0,
+    clean = synthetic.make_pss_cohort(n_patients=2000, n_centers=5, random_state=0,
                                       center_effects=False)
     subgroups = ["molecular_subgroup", "symptom_subgroup"]
     report = quality_report(clean, case_mix=clean.truth[subgroups])
@@ -257,7 +257,7 @@ def test_synthetic_cohort_drifts_by_case_mix_only_without_centre_effects():
     assert not table["flag_never_measured"].any()
     assert set(report.problems["severity"]) <= {"review"}
     # the generator's centre measurement shifts survive the same adjustment
-    shifted = synthetic.make_pss_cohort(n_patients=2000, n_centers=5, seed=0)
+    shifted = synthetic.make_pss_cohort(n_patients=2000, n_centers=5, random_state=0)
     persisting = quality_report(shifted, case_mix=shifted.truth[subgroups]).to_frame()
     assert persisting["flag_drift_adjusted"].sum() > 20
 

@@ -33,7 +33,7 @@ def digest(cohort):
     {"missing": None}, {"missing": "none", "n_centers": 1},
 ])
 def test_every_variant_validates_against_the_schema(options):
-    cohort = make_pss_cohort(n_patients=300, seed=3, **options)
+    cohort = make_pss_cohort(n_patients=300, random_state=3, **options)
     assert isinstance(cohort, Cohort)
     checked = validate(cohort.data.reset_index(), PSS_SCHEMA)
     pd.testing.assert_frame_equal(checked, cohort.data)
@@ -48,7 +48,7 @@ def test_every_variant_validates_against_the_schema(options):
 
 
 def test_identity_columns():
-    cohort = make_pss_cohort(n_patients=250, n_centers=6, seed=1)
+    cohort = make_pss_cohort(n_patients=250, n_centers=6, random_state=1)
     ids = cohort.data.index
     assert ids.name == "patient_id"
     assert ids[0] == "P000001" and ids[-1] == "P000250"
@@ -58,14 +58,14 @@ def test_identity_columns():
     # centre blocks in order, as harmonized exports come back
     centre_number = cohort.data["center"].str[1:].astype(int)
     assert centre_number.is_monotonic_increasing
-    other = make_pss_cohort(n_patients=10, n_centers=2, seed=1, first_patient=501,
+    other = make_pss_cohort(n_patients=10, n_centers=2, random_state=1, first_patient=501,
                             center_labels=("Lund", "Brest"))
     assert other.data.index[0] == "P000501"
     assert set(other.data["center"]) <= {"Lund", "Brest"}
 
 
 def test_columns_and_genes():
-    data = make_pss_cohort(n_patients=100, seed=0).data
+    data = make_pss_cohort(n_patients=100, random_state=0).data
     genes = [c for c in data.columns if c.startswith("mol_")]
     assert genes == list(GENES) and len(genes) >= 40
     assert 15 <= len(set(GENES) - set(MARKER_GENES))
@@ -86,16 +86,16 @@ def test_columns_and_genes():
 
 
 def test_same_seed_same_bytes_and_other_seeds_differ():
-    first = digest(make_pss_cohort(n_patients=400, trial=True, seed=5))
-    again = digest(make_pss_cohort(n_patients=400, trial=True, seed=5))
-    other = digest(make_pss_cohort(n_patients=400, trial=True, seed=6))
+    first = digest(make_pss_cohort(n_patients=400, trial=True, random_state=5))
+    again = digest(make_pss_cohort(n_patients=400, trial=True, random_state=5))
+    other = digest(make_pss_cohort(n_patients=400, trial=True, random_state=6))
     assert first == again
     assert first != other
 
 
 def test_centre_parameters_do_not_depend_on_the_number_of_patients():
-    small = make_pss_cohort(n_patients=600, n_centers=2, missing="none", seed=4)
-    large = make_pss_cohort(n_patients=3000, n_centers=2, missing="none", seed=4)
+    small = make_pss_cohort(n_patients=600, n_centers=2, missing="none", random_state=4)
+    large = make_pss_cohort(n_patients=3000, n_centers=2, missing="none", random_state=4)
 
     def shift(cohort):
         genes = cohort.data[["mol_ACTB", "mol_GAPDH", "center"]]  # noise genes: pure shifts
@@ -106,8 +106,8 @@ def test_centre_parameters_do_not_depend_on_the_number_of_patients():
 
 
 def test_molecular_false_keeps_every_other_column():
-    with_genes = make_pss_cohort(n_patients=200, seed=8)
-    without = make_pss_cohort(n_patients=200, molecular=False, seed=8)
+    with_genes = make_pss_cohort(n_patients=200, random_state=8)
+    without = make_pss_cohort(n_patients=200, molecular=False, random_state=8)
     assert not any(c.startswith("mol_") for c in without.data.columns)
     shared = [c for c in with_genes.data.columns if not c.startswith("mol_")]
     pd.testing.assert_frame_equal(without.data, with_genes.data[shared])
@@ -117,7 +117,7 @@ def test_molecular_false_keeps_every_other_column():
 
 
 def test_centre_effects_shift_genes_and_labs():
-    kwargs = {"n_patients": 4000, "n_centers": 3, "missing": "none", "seed": 2}
+    kwargs = {"n_patients": 4000, "n_centers": 3, "missing": "none", "random_state": 2}
     noise = ["mol_ACTB", "mol_GAPDH", "mol_TBP", "mol_PGK1"]
 
     def spread(cohort):
@@ -128,7 +128,7 @@ def test_centre_effects_shift_genes_and_labs():
 
 
 def test_registry_missingness():
-    cohort = make_pss_cohort(n_patients=5000, n_centers=4, center_effects=False, seed=9)
+    cohort = make_pss_cohort(n_patients=5000, n_centers=4, center_effects=False, random_state=9)
     data = cohort.data
     missing = data.isna()
     # biopsy: focus score and germinal centres together
@@ -152,14 +152,14 @@ def test_registry_missingness():
 
 
 def test_registry_missingness_differs_between_centres():
-    data = make_pss_cohort(n_patients=6000, n_centers=4, seed=9).data
+    data = make_pss_cohort(n_patients=6000, n_centers=4, random_state=9).data
     biopsy = data["focus_score"].isna().groupby(data["center"]).mean()
     assert biopsy.max() - biopsy.min() > 0.05
 
 
 @pytest.mark.parametrize("mechanism", ["MCAR", "MAR", "MNAR"])
 def test_mechanisms_hide_the_requested_share(mechanism):
-    data = make_pss_cohort(n_patients=3000, missing=mechanism, missing_rate=0.3, seed=1).data
+    data = make_pss_cohort(n_patients=3000, missing=mechanism, missing_rate=0.3, random_state=1).data
     hidden = data.drop(columns=["center", "sex", "age", "lymphoma_time_years",
                                 "lymphoma_event"]).isna().mean()
     assert abs(hidden.mean() - 0.3) < 0.01
@@ -168,9 +168,9 @@ def test_mechanisms_hide_the_requested_share(mechanism):
 
 
 def test_mar_depends_on_age_and_mnar_on_the_value():
-    complete = make_pss_cohort(n_patients=4000, missing="none", seed=2).data
-    mar = make_pss_cohort(n_patients=4000, missing="MAR", seed=2).data
-    mnar = make_pss_cohort(n_patients=4000, missing="MNAR", seed=2).data
+    complete = make_pss_cohort(n_patients=4000, missing="none", random_state=2).data
+    mar = make_pss_cohort(n_patients=4000, missing="MAR", random_state=2).data
+    mnar = make_pss_cohort(n_patients=4000, missing="MNAR", random_state=2).data
     old = complete["age"] > complete["age"].median()
     assert mar.loc[old, "igg_g_l"].isna().mean() > 2 * mar.loc[~old, "igg_g_l"].isna().mean()
     high = complete["igg_g_l"] > complete["igg_g_l"].median()
@@ -182,7 +182,7 @@ def test_mar_depends_on_age_and_mnar_on_the_value():
     ({"n_patients": 0}, "'n_patients' parameter of make_pss_cohort must be an int >= 1"),
     ({"n_centers": 2.5}, "'n_centers' parameter"),
     ({"missing": "sometimes"}, "'missing' parameter"),
-    ({"seed": -1}, "'seed' parameter"),
+    ({"random_state": -1}, "'random_state' parameter"),
     ({"missing_rate": 1.5}, "'missing_rate' parameter"),
     ({"subgroup_proportions": {"interferon": 1.0}}, "'subgroup_proportions' parameter"),
     ({"center_labels": ("A",), "n_centers": 2}, "'center_labels' parameter"),
@@ -207,7 +207,7 @@ def test_dict_parameters_are_checked():
 
 
 def test_parameters_change_the_model():
-    kwargs = {"n_patients": 3000, "missing": "none", "center_effects": False, "seed": 1}
+    kwargs = {"n_patients": 3000, "missing": "none", "center_effects": False, "random_state": 1}
     shares = make_pss_cohort(subgroup_proportions={"interferon": 0, "healthy_like": 1,
                                                    "lymphoid": 1, "inflammatory": 0},
                              **kwargs).truth["molecular_subgroup"].value_counts(normalize=True)

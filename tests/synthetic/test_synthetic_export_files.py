@@ -31,7 +31,7 @@ def cohort():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_written_exports_harmonize_back_to_the_cohort_exactly(cohort, fmt, tmp_path):
     writable(fmt)
-    exports, mapping = make_center_exports(cohort, seed=3, out=tmp_path, file_format=fmt)
+    exports, mapping = make_center_exports(cohort, random_state=3, out=tmp_path, file_format=fmt)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([f"C{i}.{fmt}" for i in range(1, 6)] + ["mapping.json"])
     saved = json.loads((tmp_path / "mapping.json").read_text(encoding="utf-8"))
@@ -55,8 +55,8 @@ def test_written_exports_harmonize_back_to_the_cohort_exactly(cohort, fmt, tmp_p
 @pytest.mark.parametrize("fmt", ["sav", "dta", "xpt", "sas7bdat"])
 def test_names_the_format_refuses_become_variable_labels(cohort, fmt, tmp_path):
     writable(fmt)
-    exports, mapping = make_center_exports(cohort, seed=3, out=tmp_path, file_format=fmt)
-    before, _ = make_center_exports(cohort, seed=3)
+    exports, mapping = make_center_exports(cohort, random_state=3, out=tmp_path, file_format=fmt)
+    before, _ = make_center_exports(cohort, random_state=3)
     for centre, frame in exports.items():
         read = read_file(tmp_path / mapping["centres"][centre]["file"], None)
         assert list(read.columns) == list(frame.columns)
@@ -67,7 +67,7 @@ def test_names_the_format_refuses_become_variable_labels(cohort, fmt, tmp_path):
 
 
 def test_coded_columns_of_spss_files_are_labelled_integer_codes(cohort, tmp_path):
-    exports, mapping = make_center_exports(cohort, seed=3, out=tmp_path, file_format="sav")
+    exports, mapping = make_center_exports(cohort, random_state=3, out=tmp_path, file_format="sav")
     english = next(c for c, spec in mapping["centres"].items() if "PatientID" in spec["columns"])
     read = read_file(tmp_path / f"{english}.sav", None)
     labels = read.attrs["value_labels"]["Sex"]

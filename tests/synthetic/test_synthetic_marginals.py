@@ -19,7 +19,7 @@ SLACK = 0.015  # about two standard errors of a proportion near 0.5 at n=5,000
 @pytest.fixture(scope="module")
 def data():
     return make_pss_cohort(n_patients=5000, n_centers=4, missing="none", center_effects=False,
-                           seed=11).data
+                           random_state=11).data
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_exclusions_are_rare(data):
 
 
 def test_symptom_subgroups_profiles_and_independence():
-    cohort = make_pss_cohort(n_patients=5000, missing="none", center_effects=False, seed=12)
+    cohort = make_pss_cohort(n_patients=5000, missing="none", center_effects=False, random_state=12)
     truth, data = cohort.truth, cohort.data
     shares = truth["symptom_subgroup"].value_counts(normalize=True)
     published = {"LSB": 0.142, "DDF": 0.204, "PDF": 0.394, "HSB": 0.259}  # UKPSSR

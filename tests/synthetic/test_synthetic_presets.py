@@ -103,7 +103,7 @@ def test_data_dictionary_describes_every_shipped_column():
 def test_readme_names_the_calls_and_seeds():
     readme = (SHIPPED / "README.md").read_text()
     for name, kwargs in PRESETS.items():
-        assert f"seed={kwargs['seed']}" in readme, name
+        assert f"random_state={kwargs['random_state']}" in readme, name
 
 
 def test_command_line_regenerates_a_preset(tmp_path, capsys):

@@ -35,3 +35,14 @@ def test_evaluate_imputation_seed_is_random_state_with_a_future_warning():
     pd.testing.assert_frame_equal(old, new)
     assert new.attrs["random_state"] == new.attrs["seed"] == 3
     assert not evaluate_imputation(X, imputer, random_state=4).equals(new)
+
+
+def test_make_center_exports_seed_is_random_state_with_a_future_warning():
+    from stratify.synthetic import make_center_exports
+
+    cohort = make_pss_cohort(n_patients=30, n_centers=2, random_state=1)
+    new, _ = make_center_exports(cohort, random_state=3)
+    with pytest.warns(FutureWarning, match="make_center_exports\\(\\)'s argument 'seed'"):
+        old, _ = make_center_exports(cohort, seed=3)
+    for centre in new:
+        pd.testing.assert_frame_equal(old[centre], new[centre])

@@ -76,8 +76,8 @@ def test_symptom_likelihood_is_the_interval_probability_of_the_rounded_normal():
 
 def test_oracle_is_at_least_as_accurate_as_a_discriminant_trained_on_the_truth():
     kwargs = {"n_centers": 1, "missing": "none", "center_effects": False}
-    train = make_pss_cohort(n_patients=20000, seed=21, **kwargs)
-    test = make_pss_cohort(n_patients=4000, seed=22, **kwargs)
+    train = make_pss_cohort(n_patients=20000, random_state=21, **kwargs)
+    test = make_pss_cohort(n_patients=4000, random_state=22, **kwargs)
     lda = LinearDiscriminantAnalysis().fit(train.select(blocks=["molecular"]),
                                            train.truth["molecular_subgroup"])
     truth = test.truth["molecular_subgroup"]
@@ -129,7 +129,7 @@ def test_symptom_difficulty_on_the_discovery_preset(discovery):
 
 
 def test_subgroups_shift_serology_labs_and_activity():
-    cohort = make_pss_cohort(n_patients=6000, missing="none", center_effects=False, seed=5)
+    cohort = make_pss_cohort(n_patients=6000, missing="none", center_effects=False, random_state=5)
     data, group = cohort.data, cohort.truth["molecular_subgroup"]
     means = data.groupby(group).mean(numeric_only=True)
     assert means.loc["interferon", "anti_la"] > means.loc["healthy_like", "anti_la"] + 0.2
@@ -149,7 +149,7 @@ def test_subgroups_shift_serology_labs_and_activity():
 
 
 def test_lymphoma_rate_onset_and_competing_death():
-    cohort = make_pss_cohort(n_patients=20000, missing="none", seed=13)
+    cohort = make_pss_cohort(n_patients=20000, missing="none", random_state=13)
     data, lp = cohort.data, cohort.truth["lymphoma_linear_predictor"]
     event = data["lymphoma_event"]
     assert 0.04 <= (event == 1).mean() <= 0.06
@@ -190,7 +190,7 @@ def test_lymphoma_model_is_learnable_from_the_observed_risk_factors(discovery):
 
 
 def test_trial_effect_only_in_high_symptom_burden():
-    cohort = make_pss_cohort(n_patients=6000, trial=True, missing="none", seed=17)
+    cohort = make_pss_cohort(n_patients=6000, trial=True, missing="none", random_state=17)
     data, truth = cohort.data, cohort.truth
     assert data["arm"].sum() == 3000
     assert set(truth.loc[truth["symptom_subgroup"] == "HSB", "treatment_effect"]) == {-1.5}
@@ -206,7 +206,7 @@ def test_trial_effect_only_in_high_symptom_burden():
 
 
 def test_trial_change_is_missing_with_the_baseline_esspri():
-    data = make_pss_cohort(n_patients=1000, trial=True, seed=3).data
+    data = make_pss_cohort(n_patients=1000, trial=True, random_state=3).data
     baseline_missing = data["esspri_pain"].isna()
     assert baseline_missing.any()
     pd.testing.assert_series_equal(data["esspri_change"].isna(), baseline_missing,
