@@ -147,6 +147,7 @@ class SurvivalResult(StepResult):
     kaplan_meier: Any = _artifact("km")
     cumulative_incidence: Any = _artifact("cif")
     left_out: dict[str, str] | None = _artifact("survival_left_out")
+    note: str | None = _artifact("survival_note")
 
 
 @dataclass

@@ -305,15 +305,7 @@ def step_classify(result, state: _State, part: ClassifierResult) -> None:
 def step_survival(result, state: _State, part: SurvivalResult) -> None:
     from .impute import make_imputer
     from .scores import lymphoma_risk_score
-    from .survival import (
-        LymphomaRiskModel,
-        cumulative_incidence,
-        evaluate,
-        evaluate_score,
-        kaplan_meier,
-        logrank,
-        make_target,
-    )
+    from .survival import LymphomaRiskModel, evaluate, evaluate_score, make_target
 
     c, seed = state.config["survival"], state.config["seed"]
     data = state.cohort.data
@@ -331,24 +323,9 @@ def step_survival(result, state: _State, part: SurvivalResult) -> None:
         unlabelled = keep.difference(result.labels.index, sort=False)
         _exclude(result, unlabelled, "survival", "no subgroup, a covariate of the model")
         keep = keep.intersection(result.labels.index, sort=False)
-    features = [f for f in c["features"] if f in data.columns]
-    X = data.loc[keep, features]
-    if with_subgroup:
-        dummies = pd.get_dummies(result.labels.reindex(keep), prefix="subgroup",
-                                 dtype=float).iloc[:, 1:]
-        X = X.join(dummies)
     if not (data.loc[keep, "lymphoma_event"] == 1).any():
         raise _Skip("no lymphoma event among the patients with an outcome")
-    # a covariate never observed cannot be imputed, one with a single value has
-    # no hazard ratio (the Cox fit diverges): both are left out, and said
-    left_out = {col: ("no observed value" if X[col].isna().all() else "one value only")
-                for col in X.columns if X[col].nunique(dropna=True) < 2}
-    X = X.drop(columns=list(left_out))
-    if left_out:
-        part.left_out = left_out
-    if X.shape[1] == 0:
-        raise _Skip("no usable covariate: the 'survival.features' columns are absent, never "
-                    "observed or constant")
+    X = _risk_covariates(result, state, part, keep, with_subgroup)
     imputer = make_imputer("iterative", random_state=seed)
     X = imputer.fit_transform(X)
     time_, event = data.loc[keep, "lymphoma_time_years"], data.loc[keep, "lymphoma_event"]
@@ -367,16 +344,62 @@ def step_survival(result, state: _State, part: SurvivalResult) -> None:
     # the clinical score counts the imputed factors, so that patients with an
     # unmeasured factor are compared on the same rows as the model
     factors = X[[c for c in X.columns if not c.startswith("subgroup_")]]
-    clinical = evaluate_score(lymphoma_risk_score(factors, allow_missing=True)["n_factors"], y,
-                              times=horizons, n_bootstrap=n_boot, random_state=seed,
-                              n_jobs=state.config["n_jobs"])
-    metrics = pd.concat([evaluation.metrics.assign(model=f"{c['method']} model"),
-                         clinical.metrics.assign(model="seven-factor score")])
+    absent = [f for f in RISK_COLUMNS if f not in factors.columns]
+    compared = [evaluation.metrics.assign(model=f"{c['method']} model")]
+    if absent:
+        # covariates chosen without the score's factors: the model alone is evaluated
+        part.note = " ".join(filter(None, [part.note, (
+            f"The seven-factor clinical score is not compared: {len(absent)} of its factors "
+            f"are not covariates of the model ({', '.join(absent)}).")]))
+    else:
+        clinical = evaluate_score(lymphoma_risk_score(factors, allow_missing=True)["n_factors"],
+                                  y, times=horizons, n_bootstrap=n_boot, random_state=seed,
+                                  n_jobs=state.config["n_jobs"])
+        compared.append(clinical.metrics.assign(model="seven-factor score"))
+    metrics = pd.concat(compared)
     part.metrics = metrics.reset_index()
     part.calibration = protected_calibration(
         evaluation.calibration, int(state.config["report"]["min_cell"]))
     if hasattr(model, "summary_"):
         part.hazard_ratios = model.summary_
+    _survival_curves(result, part, keep, y, time_, event, subgroups)
+
+
+def _risk_covariates(result, state: _State, part: SurvivalResult, keep: pd.Index,
+                     with_subgroup: bool) -> pd.DataFrame:
+    """The lymphoma model's covariates: the configured features and, when asked, the
+    subgroup (dummies); unusable columns are left out and named."""
+    data, c = state.cohort.data, state.config["survival"]
+    features = [f for f in c["features"] if f in data.columns]
+    X = data.loc[keep, features]
+    if with_subgroup:
+        dummies = pd.get_dummies(result.labels.reindex(keep), prefix="subgroup",
+                                 dtype=float).iloc[:, 1:]
+        X = X.join(dummies)
+        found_from = [f for f in features if state.X is not None and f in state.X.columns]
+        if found_from:
+            part.note = (f"The subgroup and {len(found_from)} feature(s) it was found from "
+                         f"({', '.join(found_from[:5])}{', ...' if len(found_from) > 5 else ''})"
+                         " both enter the model: they carry the same information, so their "
+                         "hazard ratios share it and must be read together.")
+    # a covariate never observed cannot be imputed, one with a single value has
+    # no hazard ratio (the Cox fit diverges): both are left out, and said
+    left_out = {col: ("no observed value" if X[col].isna().all() else "one value only")
+                for col in X.columns if X[col].nunique(dropna=True) < 2}
+    X = X.drop(columns=list(left_out))
+    if left_out:
+        part.left_out = left_out
+    if X.shape[1] == 0:
+        raise _Skip("no usable covariate: the 'survival.features' columns are absent, never "
+                    "observed or constant")
+    return X
+
+
+def _survival_curves(result, part: SurvivalResult, keep: pd.Index, y: np.ndarray,
+                     time_: pd.Series, event: pd.Series, subgroups: bool) -> None:
+    """Kaplan-Meier and cumulative incidence curves by subgroup (or of the whole cohort)."""
+    from .survival import cumulative_incidence, kaplan_meier, logrank
+
     if subgroups:
         # curves by subgroup: patients without a subgroup are already listed
         # in result.excluded (cluster step), so they are left out here quietly

@@ -289,6 +289,8 @@ def lymphoma(result: Any, min_cell: int) -> Section | None:
                         "Hazard ratios of the lymphoma model", (6.5, 0.4 * len(hr) + 1.8))
     not_drawn_hr = "".join(f" Left out of the model ({reason}): {column}."
                            for column, reason in (part.left_out or {}).items())
+    if part.note:
+        not_drawn_hr += " " + part.note
     not_drawn = (f" Not drawn (fewer than {min_cell} patients at risk from the start): "
                  f"{', '.join(undrawn)}." if undrawn else "")
     if "corrected" in part.metrics.columns and part.metrics["corrected"].notna().any():

@@ -293,3 +293,28 @@ def test_lymphoma_metrics_are_corrected_for_optimism_and_the_report_says_so(coho
         warnings.simplefilter("ignore")
         plain = st.Stratification(apparent).run(cohort)
     assert "corrected" not in plain.survival.metrics.columns
+
+
+@pytest.mark.slow
+def test_the_report_says_when_subgroup_and_its_genes_both_enter_the_lymphoma_model(
+        cohort, tmp_path):
+    config = {**SMALL, "classify": {"enabled": False},
+              "survival": {"features": ["mol_IFI44", "mol_BTK", "anti_ro", "age"]}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = st.Stratification(config).run(cohort)
+    assert "survival" not in result.skipped
+    assert result.survival.note.startswith("The subgroup and 2 feature(s) it was found from "
+                                           "(mol_IFI44, mol_BTK) both enter the model")
+    # covariates without the seven factors: the model alone, and said
+    assert "The seven-factor clinical score is not compared: 6 of its factors" in \
+        result.survival.note
+    assert set(result.survival.metrics["model"]) == {"cox model"}
+    page = st.report.write_report(result, tmp_path).read_text(encoding="utf-8")
+    assert "mol_IFI44, mol_BTK) both enter the model" in page.split('id="lymphoma"')[1]
+    # without the subgroup as a covariate, the genes alone: nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = st.Stratification({**config, "survival": {**config["survival"],
+                                                          "include_subgroup": False}}).run(cohort)
+    assert "both enter the model" not in (alone.survival.note or "")
