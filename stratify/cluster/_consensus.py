@@ -49,9 +49,20 @@ class ConsensusClustering(_ConsensusSteps, ClusterMixin, BaseEstimator):
 
     Parameters
     ----------
-    method : {"gmm", "kmeans", "agglomerative", "hdbscan"}, default="gmm"
+    method : {"gmm", "kmeans", "agglomerative", "hdbscan", "mixed"}, default="gmm"
         Clustering method. ``agglomerative`` is Ward's linkage. ``hdbscan``
         needs the optional hdbscan package (``pip install "stratify[hdbscan]"``).
+        ``mixed`` is a latent class model for mixed data (clinical
+        manifestations, autoantibodies, ESSDAI levels, laboratory values):
+        categorical distributions for binary and nominal features, a hurdle
+        model for ordinal ones (the share above the lowest level per
+        subgroup), normal distributions for continuous ones, each feature's
+        kind from :data:`~stratify.data.PSS_SCHEMA` (else from its values,
+        ``kinds_``). Missing values stay missing: each patient's likelihood
+        uses the values observed (nothing is imputed, ``n_imputations`` and
+        ``reduce`` are not used, and the features are not reduced); its
+        criterion is the model's BIC. See the user guide, *Clinical
+        phenotypes from mixed data*.
     k_range : iterable of int, default=range(2, 9)
         Candidate numbers of subgroups, each in [1, n_patients]; k = 1 is
         always a possible answer (the structure test), so 1 may be given or
@@ -148,7 +159,10 @@ class ConsensusClustering(_ConsensusSteps, ClusterMixin, BaseEstimator):
     reg_covar_ : float
         Floor added to the covariances of the Gaussian clusters (step 2).
     covariance_type_ : str or None
-        Covariance of the Gaussian clusters used (None for ``hdbscan``).
+        Covariance of the Gaussian clusters used (None for ``hdbscan`` and ``mixed``).
+    kinds_ : list of str
+        ``mixed`` only: the kind of every feature (``"binary"``,
+        ``"categorical"``, ``"ordinal"``, ``"continuous"``).
     subgroup_means_ : DataFrame
         Mean of every feature in each subgroup (subgroups x features).
     outlier_threshold_ : float

@@ -117,7 +117,7 @@ def reference_partitions(reduced: list[np.ndarray], fit_ks: list[Any],
         by_type = dict(zip(fitted_types, merged))
     fit_type = (min(fitted_types, key=lambda t: min(c[2] for c in by_type[t]))
                 if method == "gmm" else "full")
-    started = method in ("gmm", "kmeans")
+    started = method in ("gmm", "kmeans", "mixed")
     rest = parallel.run(
         fit_partition,
         [(method, reduced[f], k, seeds[i * m + f], options(fit_type), fit_rows,
@@ -133,6 +133,10 @@ def reference_partitions(reduced: list[np.ndarray], fit_ks: list[Any],
     if method == "hdbscan":
         models, labels, _, frame_labels = rows[0]
         return [(models, labels, np.nan, np.nan, frame_labels)], None
+    if method == "mixed":  # the latent class model's own ICL (BIC plus twice the entropy)
+        return [(models, labels, bic,
+                 float(np.mean([model.model.icl(z) for model, z in zip(models, reduced)])),
+                 frame_labels) for models, labels, bic, frame_labels in rows], None
     # gmm's structure is chosen by BIC: only its ICL is reported
     scored = [fit_type] if method == "gmm" else types
     icl = {t: [float(np.mean([classification_bic(z, labels, t, reg_covar) for z in reduced]))
@@ -166,9 +170,11 @@ def consensus_scores(partitions: list[tuple], fit_ks: list[Any], resample_indice
         rows.append({
             "k": found if density else k,
             "pac": summary["pac"], "cdf_area": summary["cdf_area"],
-            "silhouette": silhouette(anchored, labels[anchors]),
+            # the mixed data have missing values and no common scale: no silhouette
+            "silhouette": np.nan if method == "mixed" else silhouette(anchored,
+                                                                      labels[anchors]),
             "bic": bic, "icl": icl,
-            "criterion": bic if method == "gmm" else icl,
+            "criterion": bic if method in ("gmm", "mixed") else icl,
             "stability_min": float(np.nanmin(stability)) if found else np.nan,
             "stability_mean": float(np.nanmean(stability)) if found else np.nan,
             "smallest": float(sizes.min() / n),
@@ -216,5 +222,8 @@ def subgroup_means(values: list[np.ndarray], labels: np.ndarray, k: int,
     mean_values = np.mean(values, axis=0)
     names = (list(feature_names) if feature_names is not None
              else [f"x{j}" for j in range(mean_values.shape[1])])
-    return pd.DataFrame([mean_values[labels == c].mean(axis=0) for c in range(k)],
+    with warnings.catch_warnings():  # a feature never observed in a subgroup: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = [np.nanmean(mean_values[labels == c], axis=0) for c in range(k)]
+    return pd.DataFrame(means,
                         index=pd.RangeIndex(k, name="subgroup"), columns=names)

@@ -101,8 +101,11 @@ class _ConsensusSteps:
 
     def _complete(self, X: Any, *, fit: bool, seed: int = 0) -> list[Any]:
         """The m complete frames: ``X`` as given, or its imputations when it has
-        missing values (imputer fitted in ``fit``)."""
+        missing values (imputer fitted in ``fit``); ``mixed`` takes ``X`` with its
+        missing values (its likelihood leaves them out)."""
         frames = self._as_list(X)
+        if self.method == "mixed":
+            return frames
         if len(frames) > 1 or not _has_missing(frames[0]):
             return frames
         if not fit and getattr(self, "imputer_", None) is None:
@@ -117,13 +120,15 @@ class _ConsensusSteps:
     def _values(self, frames: list[Any], *, reset: bool) -> list[np.ndarray]:
         """Validated float arrays of the frames given by :meth:`_complete`."""
         check_frames(frames, who=_WHO)
+        mixed = self.method == "mixed"
         out = []
         for i, frame in enumerate(frames):
-            check_numeric_complete(frame, who=_WHO)
+            check_numeric_complete(frame, who=_WHO, allow_missing=mixed)
             if isinstance(frame, pd.DataFrame):
                 frame = frame.astype("float64")
             out.append(validate_data(self, frame, reset=reset and i == 0, dtype=np.float64,
-                                     ensure_min_samples=2 if reset else 1))
+                                     ensure_min_samples=2 if reset else 1,
+                                     ensure_all_finite="allow-nan" if mixed else True))
         return out
 
     def _space(self, values: list[np.ndarray]) -> list[np.ndarray]:
@@ -137,11 +142,26 @@ class _ConsensusSteps:
     def _options(self, covariance_type: str) -> dict:
         return {"covariance_type": covariance_type, "n_init": self.n_init,
                 "reg_covar": self.reg_covar_,
-                "min_cluster_size": self.min_cluster_size, "min_samples": None}
+                "min_cluster_size": self.min_cluster_size, "min_samples": None,
+                "encoding": getattr(self, "encoding_", None)}
 
     def _reduce(self, values: list[np.ndarray], ks: list[int], anchors: np.ndarray,
                 seed_reduce: int, seed_embed: int) -> list[np.ndarray]:
         """Fit the reduction (``reducer_``, ``reg_covar_``) and return the space clustered."""
+        if self.method == "mixed":  # the latent class model reads the features as given
+            from ..data import PSS_SCHEMA
+            from ._mixed import Encoding, Identity, feature_kinds, joint_pairs
+
+            self.reducer_ = Identity(values[0].shape[1])
+            self.n_components_ = values[0].shape[1]
+            self.reg_covar_ = REG_COVAR
+            self.umap_ = None
+            self.kinds_ = feature_kinds(values[0], getattr(self, "feature_names_in_", None),
+                                        PSS_SCHEMA)
+            names = getattr(self, "feature_names_in_", None)
+            self.encoding_ = Encoding.fit(values[0], self.kinds_,
+                                          joint_pairs(names, self.kinds_))
+            return values
         density = self.method == "hdbscan"
         # k subgroup means span up to k - 1 dimensions: keep room for the largest k
         min_components = MIN_COMPONENTS if density else max(MIN_COMPONENTS, ks[-1] - 1)
@@ -194,10 +214,26 @@ class _ConsensusSteps:
         if self.n_null == 0:
             return None
         imputer = None
-        if missing is not None:
+        if self.method == "mixed":
+            # the test needs complete data: one draw of the mixture imputer, and every
+            # null data set loses the same values and is imputed the same way
+            data = values[0][anchors]
+            missing = np.isnan(data)
+            imputer = _missing_imputer(1, None, None)
+            if missing.any():
+                # a seed of its own: the test spawns its first three from ``seed``
+                seed_impute = parallel.spawn_seeds(seed, 4)[3]
+                filled = _missing_imputer(1, seed_impute, None).fit_transform(data)
+                values = [np.asarray(filled, dtype=float)]
+                anchors = np.arange(data.shape[0])
+            else:
+                missing = None
+        elif missing is not None:
             missing = missing[anchors]
             imputer = _missing_imputer(1, None, None)  # the engine fit used, one draw
-        return structure_test(values[0][anchors], ks, reduce=self.reduce,
+        # mixed: the latent class model reads the features as given, so does the test
+        return structure_test(values[0][anchors], ks,
+                              reduce=None if self.method == "mixed" else self.reduce,
                               min_components=MIN_COMPONENTS, n_null=self.n_null,
                               alpha=self.alpha, missing=missing, imputer=imputer,
                               feature_names=getattr(self, "feature_names_in_", None),
@@ -227,6 +263,16 @@ class _ConsensusSteps:
 
     def _one_group_scores(self, reduced: list[np.ndarray]) -> pd.DataFrame:
         """The row of k = 1 (:func:`one_group_scores`)."""
+        if self.method == "mixed":  # one latent class: every feature independent
+            from ._mixed import fit_latent_class
+
+            models = [fit_latent_class(z, 1, 0, self.encoding_, 1) for z in reduced]
+            bic = float(np.mean([m.bic(z) for m, z in zip(models, reduced)]))
+            return pd.DataFrame({"pac": np.nan, "cdf_area": np.nan, "delta_area": np.nan,
+                                 "silhouette": np.nan, "bic": bic, "icl": bic,
+                                 "criterion": bic, "stability_min": 1.0,
+                                 "stability_mean": 1.0, "smallest": 1.0},
+                                index=pd.Index([1], name="k"))
         return one_group_scores(reduced, method=self.method,
                                 covariance=self.covariance_type_ or "full",
                                 reg_covar=self.reg_covar_)
@@ -260,8 +306,15 @@ class _ConsensusSteps:
     def _fit_one_group(self, values: list[np.ndarray], reduced: list[np.ndarray]) -> None:
         """The k = 1 answer: every patient in subgroup 0."""
         n = reduced[0].shape[0]
-        centre = np.mean([z.mean(axis=0) for z in reduced], axis=0)
-        self.models_ = [Partition("kmeans", 1, None, centre[None, :], 1.0)]
+        if self.method == "mixed":
+            from ._mixed import fit_latent_class
+
+            self.models_ = [Partition("mixed", 1, fit_latent_class(reduced[0], 1, 0,
+                                                                   self.encoding_, 1),
+                                      None, None)]
+        else:
+            centre = np.mean([z.mean(axis=0) for z in reduced], axis=0)
+            self.models_ = [Partition("kmeans", 1, None, centre[None, :], 1.0)]
         self.labels_ = np.zeros(n, dtype=np.int64)
         self.k_ = 1
         self.consensus_ = self.consensus_matrix()
@@ -271,7 +324,7 @@ class _ConsensusSteps:
         mean_values = np.mean(values, axis=0)
         names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
                  else [f"x{j}" for j in range(mean_values.shape[1])])
-        self.subgroup_means_ = pd.DataFrame([mean_values.mean(axis=0)],
+        self.subgroup_means_ = pd.DataFrame([np.nanmean(mean_values, axis=0)],
                                             index=pd.RangeIndex(1, name="subgroup"),
                                             columns=names)
         self._calibrate_outliers(values, reduced)
@@ -288,6 +341,11 @@ class _ConsensusSteps:
         dimensions: the squared residual over the average discarded variance.
         """
         assigned = np.maximum(labels, 0)
+        if self.method == "mixed":  # minus the log-likelihood per observed feature
+            part = self.models_[0]
+            loglik, observed = part.model.class_log_likelihood(reduced)
+            own = part._columns(loglik)[np.arange(assigned.size), assigned]
+            return -own / np.maximum(observed, 1)
         diff = reduced - self._means[assigned]
         score = np.einsum("ij,ijk,ik->i", diff, self._precisions[assigned], diff)
         if self._noise_variance > 0:
@@ -297,6 +355,10 @@ class _ConsensusSteps:
     def _calibrate_outliers(self, values: list[np.ndarray], reduced: list[np.ndarray]) -> None:
         mean_values = np.mean(values, axis=0)
         mean_reduced = np.mean(reduced, axis=0)
+        if self.method == "mixed":
+            scores = self._outlier_scores(mean_values, mean_reduced, self.labels_)
+            self.outlier_threshold_ = float(np.quantile(scores, self.outlier_quantile))
+            return
         k = max(self.k_, 1)
         self._means, self._precisions = _mahalanobis_model(
             mean_reduced, np.maximum(self.labels_, 0), k)

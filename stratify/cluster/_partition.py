@@ -22,7 +22,7 @@ import numpy as np
 from ._align import rename
 from ._optional import require
 
-METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan")
+METHODS = ("kmeans", "gmm", "agglomerative", "hdbscan", "mixed")
 _HDBSCAN = 'ConsensusClustering(method="hdbscan")'
 # The data are standardized: a mixture component narrower than 3 % of a
 # feature's SD is a point mass of tied values (rounded scores, imputed
@@ -122,6 +122,13 @@ def resample_labels(method: str, values: np.ndarray, n_sub: int, ks: list[int], 
         elif method == "agglomerative":
             tree = _ward_tree(sub)
             labels = np.array([_cut(tree, k) for k in ks])
+        elif method == "mixed":
+            from ._mixed import fit_latent_class
+
+            seeds = rng.integers(0, 2**31 - 1, size=len(ks))
+            labels = np.array([
+                fit_latent_class(sub, k, int(s), options["encoding"], RESAMPLE_N_INIT).predict(sub)
+                for k, s in zip(ks, seeds)])
         else:
             seeds = rng.integers(0, 2**31 - 1, size=len(ks))
             labels = np.array([_one_clustering(method, sub, k, int(s), options)
@@ -132,7 +139,7 @@ def resample_labels(method: str, values: np.ndarray, n_sub: int, ks: list[int], 
 class Partition:
     """One fitted clustering: labels of the fitted rows and a rule for new rows.
 
-    ``gmm``: the mixture's posterior. ``kmeans`` and ``agglomerative``:
+    ``gmm`` and ``mixed``: the mixture's posterior. ``kmeans`` and ``agglomerative``:
     nearest centroid, with probabilities from the model k-means optimizes
     (Gaussian clusters of one shared spherical variance and equal weights), so
     that the most probable subgroup is the nearest centroid. ``hdbscan``:
@@ -161,7 +168,7 @@ class Partition:
         return out
 
     def _raw_proba(self, values: np.ndarray) -> np.ndarray:
-        if self.method == "gmm":
+        if self.method in ("gmm", "mixed"):
             return self.model.predict_proba(values)
         if self.method == "hdbscan":
             hdbscan = require("hdbscan", who=_HDBSCAN)
@@ -371,11 +378,19 @@ def fit_partition(method: str, values: np.ndarray, k: int | None, seed: int, opt
     the fitted model. ``start``, a partition of the same k fitted on other
     values of the same patients (another imputation draw), replaces the
     ``n_init`` starts of ``gmm`` and ``kmeans`` by one run from its
-    parameters. The BIC is NaN except for ``gmm``.
+    parameters. The BIC is NaN except for ``gmm`` and ``mixed``.
     """
     bic = np.nan
     with _quiet():
-        if method == "gmm":
+        if method == "mixed":
+            from ._mixed import fit_latent_class
+
+            model = fit_latent_class(values, int(k), seed, options["encoding"],  # type: ignore[arg-type]
+                                     options["n_init"],
+                                     start=None if start is None else start.model)
+            bic = float(model.bic(values))
+            part = Partition(method, k, model, None, None)
+        elif method == "gmm":
             model = (_best_mixture(values, int(k), options, seed) if start is None  # type: ignore[arg-type]
                      else _started_mixture(values, start.model, options, seed))
             bic = float(model.bic(values))

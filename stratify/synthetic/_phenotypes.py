@@ -52,37 +52,38 @@ PHENOTYPE_PROPORTIONS = {"BALS": 0.30, "HSA": 0.15, "LSAHS": 0.55}
 # P(item present | phenotype) for (BALS, HSA, LSAHS). Laboratory flags are the ones whose
 # assays and thresholds differ between centres (a log-odds shift per centre).
 _ITEMS = {
-    "anti_ro": (0.92, 0.82, 0.55),
-    "ana": (0.92, 0.88, 0.65),
-    "rf": (0.72, 0.50, 0.20),
-    "c3_low": (0.12, 0.22, 0.04),
-    "c4_low": (0.30, 0.25, 0.05),
-    "cryoglobulins": (0.18, 0.12, 0.02),
-    "monoclonal_component": (0.30, 0.15, 0.05),
-    "lymphopenia": (0.22, 0.35, 0.08),
-    "leukopenia": (0.15, 0.30, 0.06),
-    "raynaud": (0.15, 0.35, 0.15),
+    "anti_ro": (0.95, 0.85, 0.50),
+    "ana": (0.93, 0.90, 0.60),
+    "rf": (0.80, 0.50, 0.15),
+    "c3_low": (0.12, 0.25, 0.03),
+    "c4_low": (0.32, 0.25, 0.04),
+    "cryoglobulins": (0.20, 0.12, 0.02),
+    "monoclonal_component": (0.35, 0.15, 0.04),
+    "lymphopenia": (0.25, 0.40, 0.07),
+    "leukopenia": (0.15, 0.35, 0.05),
+    "raynaud": (0.15, 0.40, 0.12),
 }
 LAB_ITEMS = ("rf", "c3_low", "c4_low", "cryoglobulins", "monoclonal_component",
              "lymphopenia", "leukopenia")
 # anti-La given anti-Ro positive, per phenotype; given anti-Ro negative: _LA_WITHOUT_RO.
-_LA_WITH_RO = (0.72, 0.55, 0.40)
+_LA_WITH_RO = (0.75, 0.55, 0.35)
 _LA_WITHOUT_RO = 0.03
 # IgG (g/L): median per phenotype, log-normal spread (hypergammaglobulinaemia in BALS).
-_IGG_MEDIAN = (19.0, 15.5, 11.5)
+_IGG_MEDIAN = (20.0, 15.5, 11.0)
 _IGG_LOG_SD = 0.25
 # ESSDAI domains: involvement per phenotype and the distribution of the active levels.
+# Mean ESSDAI about 14 (HSA), 6 (BALS) and 2 (LSAHS).
 _DOMAINS = {
-    "constitutional": ((0.05, 0.30, 0.03), {1: 0.7, 2: 0.3}),
-    "lymphadenopathy": ((0.14, 0.15, 0.02), {1: 0.75, 2: 0.25}),
-    "glandular": ((0.45, 0.15, 0.06), {1: 0.65, 2: 0.35}),
-    "articular": ((0.20, 0.75, 0.25), {1: 0.55, 2: 0.35, 3: 0.10}),
-    "cutaneous": ((0.08, 0.30, 0.02), {1: 0.6, 2: 0.3, 3: 0.1}),
-    "pulmonary": ((0.05, 0.25, 0.03), {1: 0.6, 2: 0.3, 3: 0.1}),
-    "renal": ((0.02, 0.08, 0.005), {1: 0.6, 2: 0.3, 3: 0.1}),
-    "muscular": ((0.005, 0.05, 0.002), {1: 0.5, 2: 0.35, 3: 0.15}),
-    "pns": ((0.04, 0.15, 0.02), {1: 0.55, 2: 0.30, 3: 0.15}),
-    "cns": ((0.01, 0.05, 0.005), {2: 0.7, 3: 0.3}),
+    "constitutional": ((0.05, 0.40, 0.02), {1: 0.7, 2: 0.3}),
+    "lymphadenopathy": ((0.16, 0.15, 0.015), {1: 0.75, 2: 0.25}),
+    "glandular": ((0.50, 0.15, 0.05), {1: 0.65, 2: 0.35}),
+    "articular": ((0.20, 0.85, 0.20), {1: 0.55, 2: 0.35, 3: 0.10}),
+    "cutaneous": ((0.08, 0.35, 0.02), {1: 0.6, 2: 0.3, 3: 0.1}),
+    "pulmonary": ((0.05, 0.30, 0.02), {1: 0.6, 2: 0.3, 3: 0.1}),
+    "renal": ((0.02, 0.10, 0.005), {1: 0.6, 2: 0.3, 3: 0.1}),
+    "muscular": ((0.005, 0.06, 0.002), {1: 0.5, 2: 0.35, 3: 0.15}),
+    "pns": ((0.04, 0.20, 0.015), {1: 0.55, 2: 0.30, 3: 0.15}),
+    "cns": ((0.01, 0.06, 0.004), {2: 0.7, 3: 0.3}),
 }
 DOMAIN_COLUMNS = tuple(f"essdai_{name}" for name in _DOMAINS)
 

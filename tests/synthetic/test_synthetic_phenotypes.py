@@ -111,7 +111,7 @@ def test_likelihood_matches_a_direct_computation():
     # IgG alone: the interval probability of the rounded, shifted log-normal
     only_igg = frame.copy()
     only_igg.loc[:, [c for c in frame.columns if c != "igg_g_l"]] = np.nan
-    medians = (19.0, 15.5, 11.5)
+    medians = (20.0, 15.5, 11.0)
     direct = np.column_stack([
         np.log(lognorm(0.25, scale=m).cdf(only_igg["igg_g_l"] + 0.05 - igg_shift[centre])
                - lognorm(0.25, scale=m).cdf(only_igg["igg_g_l"] - 0.05 - igg_shift[centre]))
@@ -125,8 +125,8 @@ def test_likelihood_matches_a_direct_computation():
     # anti-La observed without anti-Ro: its marginal probability
     la_only = hidden.copy()
     la_only["anti_la"] = 1.0
-    marginal = np.log([0.92 * 0.72 + 0.08 * 0.03, 0.82 * 0.55 + 0.18 * 0.03,
-                       0.55 * 0.40 + 0.45 * 0.03])
+    marginal = np.log([0.95 * 0.75 + 0.05 * 0.03, 0.85 * 0.55 + 0.15 * 0.03,
+                       0.50 * 0.35 + 0.50 * 0.03])
     np.testing.assert_allclose(phenotype_log_likelihood(la_only, centre, centres, igg_shift),
                                np.tile(marginal, (400, 1)))
     assert np.isfinite(ours).all()
@@ -142,4 +142,4 @@ def test_oracle_beats_a_classifier_trained_on_the_truth():
                                 truth["clinical_phenotype"], cv=5)
     oracle = (truth["oracle_phenotype"] == truth["clinical_phenotype"]).mean()
     assert oracle >= (trained == truth["clinical_phenotype"]).mean() - 0.005
-    assert 0.8 < oracle < 0.95
+    assert 0.85 < oracle < 0.95
