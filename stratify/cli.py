@@ -26,6 +26,9 @@ __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
+FORMATS = "csv, tsv, xlsx, sav, dta, sas7bdat, xpt or parquet"
+"""The cohort file formats the commands read (by extension)."""
+
 
 def _out_dir(path: str, option: str) -> Path | None:
     """The output folder, created and checked before any work; None (after
@@ -45,8 +48,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.report is not None and _out_dir(args.report, "--report") is None:
         return EXIT_USAGE
     try:
-        cohort = Cohort.from_csv(args.file)
-    except FileNotFoundError as err:
+        cohort = Cohort.from_file(args.file, sheet=args.sheet)
+    except (FileNotFoundError, ImportError) as err:  # ImportError: the reader's extra
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except (SchemaError, ValueError) as err:
@@ -69,23 +72,35 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _finished(run: Any, *args: Any, **kwargs: Any) -> int:
+    """Run ``run``; print why it stopped and return the exit code it deserves."""
+    from .workflow import DataError, ReportError, UsageError
+
+    try:
+        run(*args, **kwargs)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DataError, ReportError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .workflow import demo
+    from .workflow import run_demo
 
     if _out_dir(args.out, "--out") is None:
         return EXIT_USAGE
-    try:
-        return int(demo(out=args.out, quiet=args.quiet, n_jobs=args.n_jobs, quick=args.quick))
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+    return _finished(run_demo, out=args.out, quiet=args.quiet, n_jobs=args.n_jobs,
+                     quick=args.quick)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .workflow import run_from_files
+    from .workflow import run_files
 
-    return int(run_from_files(args.data, args.config, args.out, validation=args.validation,
-                              quiet=args.quiet, n_jobs=args.n_jobs))
+    return _finished(run_files, args.data, args.config, args.out, validation=args.validation,
+                     quiet=args.quiet, n_jobs=args.n_jobs)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -172,8 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--n-jobs", type=int, default=None, dest="n_jobs",
                        help="parallel workers (default: all cores)")
 
-    p = sub.add_parser("validate", help="check a cohort CSV against the pSS schema")
-    p.add_argument("file", help="cohort CSV with a patient_id column")
+    p = sub.add_parser("validate", help="check a cohort file against the pSS schema")
+    p.add_argument("file", help=f"cohort file ({FORMATS}) with a patient_id column")
+    p.add_argument("--sheet", default=None,
+                   help="worksheet of an .xlsx workbook (default: the first)")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="also write the data-quality report to DIR")
     p.add_argument("--quiet", action="store_true", help="print only errors")
@@ -188,11 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("run", help="run a configured stratification on a cohort file")
-    p.add_argument("--data", required=True, help="cohort CSV")
+    p.add_argument("--data", required=True, help=f"cohort file ({FORMATS})")
     p.add_argument("--config", required=True, help="TOML configuration")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--validation", default=None, metavar="FILE",
-                   help="external cohort CSV to check that the subgroups replicate")
+                   help="external cohort file to check that the subgroups replicate")
     common(p)
     p.set_defaults(func=_cmd_run)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ._config import DEMO_CONFIG, QUICK_CONFIG, load_config, merge_config
@@ -40,10 +41,12 @@ from ._step_results import (
     StepResult,
     SurvivalResult,
 )
+from ._utils.deprecation import REMOVED_IN
 from .data import Cohort, check_disjoint
 
-__all__ = ["Stratification", "StratificationResult", "check_out_dir", "demo",
-           "library_versions", "run_from_files"]
+__all__ = ["DataError", "ReportError", "RunError", "Stratification", "StratificationResult",
+           "UsageError", "check_out_dir", "demo", "library_versions", "run_and_report",
+           "run_demo", "run_files", "run_from_files"]
 
 EXCLUSION_MESSAGE = "left out of one or more steps"
 """Part of the one warning a run gives when patients were excluded (the CLI
@@ -557,9 +560,39 @@ def check_out_dir(out: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
-def _run_and_report(config: Mapping[str, Any], cohort: Cohort, out: str | os.PathLike, *,
-                    validation: Cohort | None = None, quiet: bool = False) -> int:
-    """Run, write the result and then the report to ``out``, print the summary; exit code 0."""
+class RunError(Exception):
+    """A command-line run that could not finish; the message says why.
+
+    :class:`UsageError` (wrong settings, a missing file, an unwritable output
+    folder: nothing was computed), :class:`DataError` (the data failed
+    validation, or the run failed on them) and :class:`ReportError` (the
+    results are saved, the report could not be written). ``stratify`` turns
+    each into its exit code.
+    """
+
+
+class UsageError(RunError, ValueError):
+    """The settings, a file name or the output folder are wrong; nothing was computed."""
+
+
+class DataError(RunError, ValueError):
+    """The data failed validation, or the run failed on them."""
+
+
+class ReportError(RunError):
+    """The results are saved; the report could not be written."""
+
+
+def run_and_report(config: Mapping[str, Any], cohort: Cohort, out: str | os.PathLike, *,
+                   validation: Cohort | None = None, quiet: bool = False
+                   ) -> StratificationResult:
+    """Run, save the result and then write the report to ``out``; print the summary.
+
+    Raises
+    ------
+    ReportError
+        The report could not be written (the result is saved in ``out``).
+    """
     from .report import write_report
 
     start = time.perf_counter()
@@ -574,16 +607,15 @@ def _run_and_report(config: Mapping[str, Any], cohort: Cohort, out: str | os.Pat
     try:
         report = write_report(result, out)
     except Exception as error:  # whatever it is, the saved result must be said to be there
-        print(f"error: the report could not be written ({type(error).__name__}: {error}); "
-              f"the results are saved in {out}", file=sys.stderr)
-        return 1
+        raise ReportError(f"the report could not be written ({type(error).__name__}: "
+                          f"{error}); the results are saved in {out}") from error
     result.timings["report"] = round(time.perf_counter() - step, 3)
     result.save(out)  # again, with the report's time in run.json
     if not quiet:
         print(result.summary())
         print(f"report: {report}")
         print(f"done in {time.perf_counter() - start:.0f} s")
-    return 0
+    return result
 
 
 def _sample(cohort: Cohort, n: int, seed: int) -> Cohort:
@@ -595,17 +627,18 @@ def _sample(cohort: Cohort, n: int, seed: int) -> Cohort:
     return Cohort(cohort.data.loc[ids], schema=cohort.schema, truth=truth, validate=False)
 
 
-def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
-         n_jobs: int | None = None, quick: bool = False) -> int:
+def run_demo(out: str | os.PathLike = "results", *, quiet: bool = False,
+             n_jobs: int | None = None, quick: bool = False) -> StratificationResult:
     """The main job: the whole workflow on the shipped synthetic discovery cohort.
 
     Runs :class:`Stratification` with :data:`stratify._config.DEMO_CONFIG` on
     the shipped discovery cohort (2,000 patients, 5 centres), checks
     replication on the shipped external validation cohort (800 patients from
-    2 other centres), and writes the HTML report and the result to ``out``.
-    About two minutes of CPU time in all, spread over the ``n_jobs`` workers.
-    ``out`` then holds patient-level files (``labels.csv``, ``excluded.csv``);
-    ``report.html`` holds aggregates only.
+    2 other centres), and writes the HTML report and the result to ``out``
+    (what ``stratify demo`` does). About two minutes of CPU time in all,
+    spread over the ``n_jobs`` workers. ``out`` then holds patient-level
+    files (``labels.csv``, ``excluded.csv``); ``report.html`` holds
+    aggregates only.
 
     Parameters
     ----------
@@ -622,62 +655,75 @@ def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
 
     Returns
     -------
-    int
-        The exit code (0).
+    StratificationResult
 
     Raises
     ------
-    ValueError
+    UsageError
         Before any work, when ``out`` cannot be written or ``n_jobs`` is invalid.
+    ReportError
+        The report could not be written (the result is saved).
 
     Examples
     --------
     >>> import tempfile
-    >>> demo(tempfile.mkdtemp(), quiet=True, quick=True)  # doctest: +SKIP
-    0
+    >>> run_demo(tempfile.mkdtemp(), quiet=True, quick=True).k  # doctest: +SKIP
+    4
     """
     from .synthetic import load_discovery, load_validation
 
     config = merge_config(QUICK_CONFIG if quick else DEMO_CONFIG)
     if n_jobs is not None:
         config["n_jobs"] = n_jobs
-    Stratification(config)  # e.g. n_jobs=0 fails here, before any work
-    check_out_dir(out)
+    try:
+        Stratification(config)  # e.g. n_jobs=0 fails here, before any work
+        check_out_dir(out)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
     discovery, validation = load_discovery(), load_validation()
     if quick:
         discovery = _sample(discovery, QUICK_SIZES["discovery"], config["seed"])
         validation = _sample(validation, QUICK_SIZES["validation"], config["seed"])
-    return _run_and_report(config, discovery, out, validation=validation, quiet=quiet)
+    return run_and_report(config, discovery, out, validation=validation, quiet=quiet)
 
 
-def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
-                   out: str | os.PathLike, *, validation: str | os.PathLike | None = None,
-                   quiet: bool = False, n_jobs: int | None = None) -> int:
+def run_files(data: str | os.PathLike, config: str | os.PathLike,
+              out: str | os.PathLike, *, validation: str | os.PathLike | None = None,
+              quiet: bool = False, n_jobs: int | None = None) -> StratificationResult:
     """``stratify run``: read and validate a cohort, run the configured workflow, report.
 
     Parameters
     ----------
     data : str or path
-        Cohort CSV (checked against the pSS schema).
+        Cohort file in any format :meth:`Cohort.from_file` reads (checked
+        against the pSS schema).
     config : str or path
         TOML configuration (unknown keys are errors).
     out : str or path
         Output folder.
     validation : str or path, optional
-        CSV of an external cohort to check replication on.
+        File of an external cohort to check replication on.
     quiet : bool, default=False
     n_jobs : int, optional
         Overrides the configuration's ``n_jobs``.
 
     Returns
     -------
-    int
-        0 success (steps that could not run on these data are skipped, with the
-        reason in the summary and the report), 1 the data failed validation or
-        the run failed on them, 2 a file is missing, the configuration is
+    StratificationResult
+        Steps that could not run on these data are skipped, with the reason in
+        the summary and the report.
+
+    Raises
+    ------
+    UsageError
+        A file is missing, a reader is not installed, the configuration is
         unreadable or invalid (every setting is checked before the data are
         read, the columns it names once they are), or ``out`` cannot be
         written.
+    DataError
+        The data failed validation, or the run failed on them.
+    ReportError
+        The report could not be written (the result is saved).
     """
     from .data import SchemaError
 
@@ -688,24 +734,66 @@ def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
         workflow = Stratification(settings)
         check_out_dir(out)
     except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(str(err)) from err
     try:
         cohort = Cohort.from_file(data)
         external = None if validation is None else Cohort.from_file(validation)
-    except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except (FileNotFoundError, ImportError) as err:
+        raise UsageError(str(err)) from err
     except (SchemaError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        raise DataError(str(err)) from err
     try:
         workflow.validate(cohort, external)
     except ValueError as err:
+        raise UsageError(str(err)) from err
+    try:
+        return run_and_report(settings, cohort, out, validation=external, quiet=quiet)
+    except (ValueError, np.linalg.LinAlgError) as err:
+        raise DataError(f"the run failed on the data: {err}") from err
+
+
+def _exit_code(run: Any, *args: Any, **kwargs: Any) -> int:
+    """0.1's int-returning entry points: the error printed, its exit code returned."""
+    try:
+        run(*args, **kwargs)
+    except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    try:
-        return _run_and_report(settings, cohort, out, validation=external, quiet=quiet)
-    except ValueError as err:
-        print(f"error: the run failed on the data: {err}", file=sys.stderr)
+    except (DataError, ReportError) as err:
+        print(f"error: {err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def demo(out: str | os.PathLike = "results", *, quiet: bool = False,
+         n_jobs: int | None = None, quick: bool = False) -> int:
+    """0.1's :func:`run_demo` returning an exit code (works until 0.3 with a FutureWarning).
+
+    Returns
+    -------
+    int
+        0 success, 1 the report could not be written, 2 wrong usage.
+    """
+    warnings.warn("stratify.workflow.demo returns an exit code and will stop working in "
+                  f"stratify {REMOVED_IN}; use run_demo (it returns the result and raises "
+                  "UsageError, DataError or ReportError) or the command 'stratify demo'.",
+                  FutureWarning, stacklevel=2)
+    return _exit_code(run_demo, out, quiet=quiet, n_jobs=n_jobs, quick=quick)
+
+
+def run_from_files(data: str | os.PathLike, config: str | os.PathLike,
+                   out: str | os.PathLike, *, validation: str | os.PathLike | None = None,
+                   quiet: bool = False, n_jobs: int | None = None) -> int:
+    """0.1's :func:`run_files` returning an exit code (works until 0.3 with a FutureWarning).
+
+    Returns
+    -------
+    int
+        0 success, 1 the data failed validation or the run failed on them, 2 wrong usage.
+    """
+    warnings.warn("stratify.workflow.run_from_files returns an exit code and will stop "
+                  f"working in stratify {REMOVED_IN}; use run_files (it returns the result "
+                  "and raises UsageError, DataError or ReportError) or the command "
+                  "'stratify run'.", FutureWarning, stacklevel=2)
+    return _exit_code(run_files, data, config, out, validation=validation, quiet=quiet,
+                      n_jobs=n_jobs)

@@ -83,8 +83,18 @@ def _figure(draw: Callable[[Any], Any], caption: str, figsize=(7.0, 4.5)) -> str
 
 
 def _table_html(table: pd.DataFrame, float_format: str = "{:.3g}") -> str:
+    """A table as HTML for a reader: missing cells empty (never ``<NA>``), a row number
+    index (0, 1, 2 ...) left out, numbers to three significant figures."""
+    table = table.copy()
+    for column in table.columns:
+        values = table[column]
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and values.isna().any():
+            # nullable integers print <NA>: their missing cells become empty text
+            table[column] = values.astype(object).where(values.notna(), "")
+    plain_index = (isinstance(table.index, pd.RangeIndex) and table.index.name is None
+                   and table.index.start == 0 and table.index.step == 1)
     return table.to_html(float_format=lambda v: float_format.format(v), na_rep="",
-                         border=0, escape=True)
+                         border=0, escape=True, index=not plain_index)
 
 
 def _section(title: str, anchor: str, body: str, note: str = "") -> str:

@@ -289,3 +289,34 @@ def test_bench_imports_the_runner_beside_the_package(tmp_path, monkeypatch):
         return
     assert Path(runner.__file__).resolve() == package / "runner.py"
     assert Path(sys.modules["benchmarks"].__file__).resolve().parent == package
+
+
+def test_exit_codes_come_from_the_command_line_the_workflow_raises(cohort_csv, tmp_path):
+    from stratify.workflow import DataError, UsageError, run_files, run_from_files
+
+    config = tmp_path / "c.toml"
+    config.write_text("[cluster]\nk_min = \"two\"\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="k_min"):
+        run_files(cohort_csv, config, tmp_path / "out")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient_id,age\nP1,-5\n", encoding="utf-8")
+    config.write_text("", encoding="utf-8")
+    with pytest.raises(DataError):
+        run_files(bad, config, tmp_path / "out2")
+    # 0.1's entry point: the same, as an exit code, with a FutureWarning
+    with pytest.warns(FutureWarning, match="run_files"):
+        assert run_from_files(bad, config, tmp_path / "out3") == 1
+
+
+def test_validate_reads_a_worksheet_of_a_workbook(tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    data = st.synthetic.make_pss_cohort(n_patients=20, n_centers=2, random_state=3).data
+    path = tmp_path / "cohort.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["cover page"]}).to_excel(writer, sheet_name="about",
+                                                        index=False)
+        data.reset_index().to_excel(writer, sheet_name="patients", index=False)
+    assert main(["validate", str(path), "--sheet", "patients"]) == 0
+    assert "20 patients" in capsys.readouterr().out
+    assert main(["validate", str(path), "--sheet", "nope"]) != 0
+    assert "patients" in capsys.readouterr().err  # the sheets it has are named

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import stratify as st
@@ -227,3 +228,15 @@ def test_table_one_reads_as_a_clinician_reads_it(result, report):
     assert all(html.escape(n) in section for n in names)
     assert any(" - " in n for n in names)
     assert "; ".join(names) in result.summary()
+
+
+def test_tables_show_no_missing_marker_and_no_row_numbers():
+    from stratify.report._html import _table_html
+
+    table = pd.DataFrame({"n": [64, 327], "variables": pd.array([0, None], dtype="Int64"),
+                          "share": [0.128, float("nan")]})
+    page = _table_html(table)
+    assert "NA" not in page and "nan" not in page
+    assert "<th>0</th>" not in page and "<th>1</th>" not in page  # no 0, 1, ... column
+    named = _table_html(table.set_index(pd.Index(["a", "b"], name="pattern")))
+    assert "<th>a</th>" in named  # a meaningful index is kept

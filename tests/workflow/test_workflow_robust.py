@@ -233,7 +233,7 @@ def _fit_without_structure(self, X, y=None):
     self.labels_ = np.zeros(n, dtype=int)
     self.stability_ = pd.Series([1.0], index=pd.RangeIndex(1, name="subgroup"))
     self.confidence_ = np.ones(n)
-    self.scores_ = self.scores_.assign(structure_p=0.6)
+    self.scores_ = self.scores_.assign(null_p=0.6)
     self.reason_ = "no k beat the reference without clusters (smallest p = 0.60)"
     return fitted
 
@@ -273,7 +273,7 @@ def test_the_report_opens_with_no_subgroup_structure_and_its_evidence(no_structu
     page = _reported(no_structure, tmp_path)
     first = page.index("<h2>")
     assert page[first:].startswith("<h2>No subgroup structure was found</h2>")
-    assert "structure_p" in page and "smallest p = 0.60" in page
+    assert "<th>null_p</th>" in page and "<td>0.6</td>" in page and "smallest p = 0.60" in page
     assert "Subgroup classifier" not in page
     saved = pd.read_csv(tmp_path / "tables" / "skipped_steps.csv", index_col="step")
     assert saved["reason"].to_dict() == no_structure.skipped
