@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data import display_name
 from ._axes import get_ax, group_colors
 
 __all__ = ["completeness_heatmap", "drift"]
@@ -52,7 +53,7 @@ def completeness_heatmap(report: Any, ax: Any = None, *, annotate: bool | None =
     image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1,
                       aspect="auto", interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, label="fraction observed")
-    ax.set_xticks(np.arange(n_cols), matrix.columns, rotation=90,
+    ax.set_xticks(np.arange(n_cols), [display_name(c) for c in matrix.columns], rotation=90,
                   fontsize=8 if n_cols > 30 else 9)
     ax.set_yticks(np.arange(n_rows), matrix.index)
     if annotate is None:
@@ -130,7 +131,8 @@ def drift(report: Any, ax: Any = None, *, top: int = 20) -> Any:
                 if np.isfinite(adjusted).any():
                     ax.scatter(adjusted, y[rows], marker=marker, facecolors="none",
                                edgecolors=colors[centre], zorder=3)
-        ax.set_yticks(y, [f"{v} ({c})" for v, c in zip(table["variable"], table["center"])])
+        ax.set_yticks(y, [f"{display_name(v)} ({c})"
+                          for v, c in zip(table["variable"], table["center"])])
         for limit, style, label in ((report.drift_threshold, "--", "SMD threshold"),
                                     (report.proportion_threshold, ":", "proportion threshold")):
             ax.axvline(limit, color="grey", ls=style, lw=1, label=label)
@@ -144,8 +146,10 @@ def drift(report: Any, ax: Any = None, *, top: int = 20) -> Any:
             ax.set_xscale("symlog", linthresh=1.0)
         handles, labels = ax.get_legend_handles_labels()
         unique = dict(zip(labels, handles))
-        ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best",
-                  title=report.by or "centre")
+        # beside the axes: inside, it covered the points of the top rows
+        ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, title=report.by or "centre")
+        ax.margins(x=0.08)  # no marker clipped at the edges
     ax.set_xlabel("drift against the other centres (SMD or difference in proportion)")
     ax.set_ylabel("variable (centre)")
     ax.set_title("Largest drifts between centres")

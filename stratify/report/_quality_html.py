@@ -20,7 +20,7 @@ from ._html import _CSS, _FIGURE_CHECK, _figure_html, _table_html
 
 __all__ = ["missingness_html", "quality_html", "quality_page"]
 
-_MAX_FLAGS = 200
+_MAX_FLAGS = 20
 
 
 def _shorten(text: str, most: int = 8) -> str:
@@ -83,6 +83,36 @@ def _protect_findings(problems: pd.DataFrame, min_cell: int) -> pd.Series:
     return shown
 
 
+_FLAG_KINDS = [("flag_never_measured", "never measured"),
+               ("flag_implausible", "implausible values"),
+               ("flag_incomplete", "incomplete"),
+               ("flag_drift", "drift between centres")]
+
+
+def _ranked_flags(flags: pd.DataFrame) -> pd.DataFrame:
+    """The flagged rows, most serious first: a variable never measured, implausible values
+    (most first), incomplete (least complete first), then drift (largest first)."""
+    ranked = flags.assign(
+        _never=~flags.get("flag_never_measured", False),
+        _implausible=~flags.get("flag_implausible", False),
+        _n_implausible=-flags["n_implausible"].fillna(0),
+        _incomplete=~flags.get("flag_incomplete", False),
+        _completeness=flags["completeness"].where(flags.get("flag_incomplete", False), 1.0)
+        .fillna(1.0),
+        _drift=-flags["drift"].abs().fillna(0.0))
+    keys = ["_never", "_implausible", "_n_implausible", "_incomplete", "_completeness",
+            "_drift"]
+    return ranked.sort_values(keys, kind="stable").drop(columns=keys)
+
+
+def _flag_counts(flags: pd.DataFrame) -> str:
+    """"142 flagged rows: 120 drift between centres, 15 incomplete, ..." (a row may count
+    under several kinds)."""
+    parts = [f"{int(flags[column].sum())} {label}" for column, label in _FLAG_KINDS
+             if column in flags.columns and flags[column].any()]
+    return f"{len(flags)} flagged row(s): " + ", ".join(parts) + "."
+
+
 def _flags_table(report: Any, flags: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """The flagged rows as printed: hidden counts as ``"<5"`` or ``"(s)"``."""
     shown = flags[["center", "variable", "n", "n_observed", "completeness",
@@ -132,10 +162,14 @@ def quality_html(report: Any) -> str:
     flags = report.flags()
     body = [f'<div class="stratify-quality">{summary}', "<h3>Flags</h3>"]
     if len(flags):
-        body.append(_table_html(_flags_table(report, flags, min_cell).head(_MAX_FLAGS),
-                                float_format="{:.2f}"))
+        ranked = _ranked_flags(flags)
+        body.append(f"<p>{html.escape(_flag_counts(flags))}</p>")
+        shown = _flags_table(report, ranked, min_cell).head(_MAX_FLAGS).reset_index(drop=True)
+        body.append(_table_html(shown, float_format="{:.2f}"))
         if len(flags) > _MAX_FLAGS:
-            body.append(f'<p class="note">First {_MAX_FLAGS} of {len(flags)} flagged rows.</p>')
+            body.append(f'<p class="note">The {_MAX_FLAGS} most serious of {len(flags)} '
+                        "flagged rows (never measured, implausible values, incomplete, then "
+                        "by size of drift); every row is in quality_report.csv.</p>")
     else:
         body.append("<p>No flag.</p>")
     if len(report.problems):
