@@ -213,27 +213,18 @@ class _ConsensusSteps:
         """
         if self.n_null == 0:
             return None
-        imputer = None
         if self.method == "mixed":
-            # the test needs complete data: one draw of the mixture imputer, and every
-            # null data set loses the same values and is imputed the same way
-            data = values[0][anchors]
-            missing = np.isnan(data)
-            imputer = _missing_imputer(1, None, None)
-            if missing.any():
-                # a seed of its own: the test spawns its first three from ``seed``
-                seed_impute = parallel.spawn_seeds(seed, 4)[3]
-                filled = _missing_imputer(1, seed_impute, None).fit_transform(data)
-                values = [np.asarray(filled, dtype=float)]
-                anchors = np.arange(data.shape[0])
-            else:
-                missing = None
-        elif missing is not None:
+            # the latent class model's own statistic, on the data with their missing values
+            return structure_test(values[0][anchors], ks, n_null=self.n_null,
+                                  alpha=self.alpha,
+                                  feature_names=getattr(self, "feature_names_in_", None),
+                                  random_state=seed, n_jobs=self.n_jobs,
+                                  latent_class=(self.kinds_, self.encoding_.pairs))
+        imputer = None
+        if missing is not None:
             missing = missing[anchors]
             imputer = _missing_imputer(1, None, None)  # the engine fit used, one draw
-        # mixed: the latent class model reads the features as given, so does the test
-        return structure_test(values[0][anchors], ks,
-                              reduce=None if self.method == "mixed" else self.reduce,
+        return structure_test(values[0][anchors], ks, reduce=self.reduce,
                               min_components=MIN_COMPONENTS, n_null=self.n_null,
                               alpha=self.alpha, missing=missing, imputer=imputer,
                               feature_names=getattr(self, "feature_names_in_", None),

@@ -80,6 +80,11 @@ __all__ = ["StructureTest", "dip_test", "reference_null", "structure_test"]
 # k-means starts of the statistic: it only has to be computed the same way on
 # the data and on every null data set
 STATISTIC_N_INIT = 2
+# starts of each latent class fit of the mixed statistic
+LATENT_CLASS_N_INIT = 2
+# calibrated_correlation: iterations, and null rows drawn per iteration
+CALIBRATION_ITERATIONS = 4
+CALIBRATION_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,104 @@ def normal_scores(values: np.ndarray) -> np.ndarray:
     return stats.norm.ppf(stats.rankdata(values, axis=0) / (values.shape[0] + 1))
 
 
-def reference_null(values: np.ndarray, random_state: Any = None) -> np.ndarray:
+def _copula_draw(values: np.ndarray, corr: np.ndarray, rng: np.random.Generator,
+                 size: int) -> np.ndarray:
+    """``size`` rows of the features' own (observed) values joined by a Gaussian copula
+    of ``corr``."""
+    from scipy import stats
+
+    d = values.shape[1]
+    uniform = stats.norm.cdf(rng.multivariate_normal(np.zeros(d), corr, size=size,
+                                                     method="eigh"))
+    counts = np.isfinite(values).sum(axis=0)  # NaN sort last
+    positions = np.clip((uniform * counts).astype(np.int64), 0, np.maximum(counts - 1, 0))
+    return np.take_along_axis(np.sort(values, axis=0), positions, axis=0)
+
+
+def latent_class_share(values: np.ndarray, ks: list[int], seed: int, kinds: list[str],
+                       pairs: list[tuple[int, int]]) -> np.ndarray:
+    """The statistic of ``method="mixed"``: for every k, ``exp(-gain)``, the gain being
+    the latent class model's log-likelihood per patient over that of one class (the
+    features independent); missing values (NaN) are left out of the likelihood. Like
+    ``W_k / W_1``, it is 1 without any gain and smaller the more the data cluster."""
+    from ._mixed import Encoding, fit_latent_class
+
+    encoding = Encoding.fit(values, kinds, pairs)
+    n = values.shape[0]
+    one = fit_latent_class(values, 1, 0, encoding, 1).log_likelihood_
+    seeds = parallel.spawn_seeds(seed, len(ks))
+    return np.array([np.exp(-max(fit_latent_class(values, k, s, encoding, LATENT_CLASS_N_INIT)
+                                 .log_likelihood_ - one, 0.0) / n)
+                     for k, s in zip(ks, seeds)])
+
+
+def _null_latent_class(values: np.ndarray, ks: list[int], seed: int, kinds: list[str],
+                       pairs: list[tuple[int, int]], correlation: np.ndarray) -> np.ndarray:
+    """The latent class statistic of one reference null data set that loses the
+    data's missing values (NaN)."""
+    from threadpoolctl import threadpool_limits
+
+    seed_null, seed_statistic = parallel.spawn_seeds(seed, 2)
+    with threadpool_limits(limits=1):
+        null = _copula_draw(values, correlation, np.random.default_rng(seed_null),
+                            values.shape[0])
+        null[np.isnan(values)] = np.nan
+        return latent_class_share(null, ks, seed_statistic, kinds, pairs)
+
+
+def _score_correlation(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """Correlation of the normal scores; with ``missing``, of the observed values only
+    (each feature's scores among its observed values, pairwise complete)."""
+    if missing is None:
+        corr = np.atleast_2d(np.corrcoef(normal_scores(values), rowvar=False))
+    else:
+        from scipy import stats
+
+        observed = np.where(missing, np.nan, values)
+        ranks = stats.rankdata(observed, axis=0, nan_policy="omit")
+        counts = (~missing).sum(axis=0)
+        scores = stats.norm.ppf(ranks / (counts + 1))
+        corr = pd.DataFrame(scores).corr(min_periods=3).to_numpy()
+    corr = np.where(np.isfinite(corr), corr, 0.0)
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+def calibrated_correlation(values: np.ndarray, random_state: Any = None,
+                           missing: np.ndarray | None = None,
+                           iterations: int = CALIBRATION_ITERATIONS,
+                           size: int = CALIBRATION_SIZE) -> np.ndarray:
+    """The copula correlation whose null data have the data's normal-score correlations.
+
+    A feature with few distinct values (binary, ordinal levels) attenuates the
+    correlation of the latent normals it is cut from: a copula of the data's
+    normal-score correlation gives null data correlated less than the data,
+    and a data set without subgroups (one latent factor behind binary and
+    ordinal features) looks clustered against it (``method="mixed"``: k = 3 on
+    8 of 8 such data sets before this calibration). Each iteration draws
+    ``size`` null rows, compares their normal-score correlations with the
+    data's and moves the copula's correlation by the difference (as NORTA,
+    Cario and Nelson 1997), kept a correlation matrix (eigenvalues floored,
+    unit diagonal). With ``missing``, the data's correlations are those of
+    their observed values: the null data lose the same values and are imputed
+    afterwards, and imputation must not weaken their correlations twice.
+    """
+    rng = np.random.default_rng(random_state)
+    target = _score_correlation(values, missing)
+    latent = target.copy()
+    for _ in range(iterations):
+        achieved = _score_correlation(_copula_draw(values, latent, rng, size))
+        latent = latent + (target - achieved)
+        eigenvalues, vectors = np.linalg.eigh((latent + latent.T) / 2)
+        latent = (vectors * np.maximum(eigenvalues, 1e-6)) @ vectors.T
+        scale = np.sqrt(np.diag(latent))
+        latent = latent / np.outer(scale, scale)
+    return latent
+
+
+def reference_null(values: np.ndarray, random_state: Any = None,
+                   correlation: np.ndarray | None = None, size: int | None = None
+                   ) -> np.ndarray:
     """A data set like ``values`` without clusters: the same marginals, a Gaussian copula.
 
     Every feature keeps its own values (its sorted values, read at normal
@@ -167,10 +269,15 @@ def reference_null(values: np.ndarray, random_state: Any = None) -> np.ndarray:
     values : ndarray of shape (n_patients, n_features)
         Complete numeric data.
     random_state : int, Generator or None
+    correlation : ndarray of shape (n_features, n_features), optional
+        The copula's correlation (default: that of the data's normal scores;
+        :func:`calibrated_correlation` for discrete features).
+    size : int, optional
+        Rows drawn (default: as many as ``values`` has).
 
     Returns
     -------
-    ndarray of the shape of ``values``
+    ndarray of shape (size or n_patients, n_features)
 
     Examples
     --------
@@ -182,17 +289,10 @@ def reference_null(values: np.ndarray, random_state: Any = None) -> np.ndarray:
     >>> Z.shape, bool(np.isin(Z[:, 0], X[:, 0]).all())  # each feature keeps its values
     ((500, 3), True)
     """
-    from scipy import stats
-
     rng = np.random.default_rng(random_state)
     values = np.asarray(values, dtype=float)
-    n, d = values.shape
-    corr = np.atleast_2d(np.corrcoef(normal_scores(values), rowvar=False))
-    corr = np.where(np.isfinite(corr), corr, 0.0)
-    np.fill_diagonal(corr, 1.0)
-    uniform = stats.norm.cdf(rng.multivariate_normal(np.zeros(d), corr, size=n, method="eigh"))
-    positions = np.clip((uniform * n).astype(np.int64), 0, n - 1)
-    return np.take_along_axis(np.sort(values, axis=0), positions, axis=0)
+    corr = _score_correlation(values) if correlation is None else correlation
+    return _copula_draw(values, corr, rng, values.shape[0] if size is None else int(size))
 
 
 def within_share(reduced: np.ndarray, ks: list[int], seed: int) -> np.ndarray:
@@ -341,11 +441,57 @@ def _max_z(statistics: np.ndarray) -> np.ndarray:
     return z.max(axis=1)
 
 
+def _result(observed: np.ndarray, nulls: list[np.ndarray], ks: list[int], n_null: int,
+            alpha: float, dip: pd.DataFrame) -> StructureTest:
+    """The test from the statistic of the data and of every null data set."""
+    statistics = np.vstack([observed, *nulls])
+    largest = _max_z(statistics)
+    null_values = statistics[1:]
+    logs = np.log(np.clip(null_values, 1e-300, None))
+    gap = logs.mean(axis=0) - np.log(np.clip(observed, 1e-300, None))
+    table = pd.DataFrame({
+        "within": observed,
+        "null_within_mean": null_values.mean(axis=0),
+        "null_within_sd": null_values.std(axis=0, ddof=1),
+        "gap": gap,
+        "z": gap / np.where(logs.std(axis=0, ddof=1) > 0, logs.std(axis=0, ddof=1), np.inf),
+        "p_value": (1 + (null_values <= observed).sum(axis=0)) / (n_null + 1),
+    }, index=pd.Index(ks, name="k"))
+    p_null = float((largest >= largest[0]).mean())
+    tested = dip["p_value"].dropna()
+    p_dip = float(min(1.0, tested.min() * len(tested))) if len(tested) else 1.0
+    return StructureTest(table=table, p_value=float(min(1.0, 2 * min(p_null, p_dip))),
+                         alpha=float(alpha), n_null=int(n_null), p_null=p_null, dip=dip,
+                         p_dip=p_dip)
+
+
+def _latent_class_test(values: np.ndarray, ks: list[int],
+                       latent_class: tuple[list[str], list[tuple[int, int]]], *, n_null: int,
+                       alpha: float, feature_names: Any, random_state: Any,
+                       n_jobs: int | None) -> StructureTest:
+    """:func:`structure_test` with the latent class statistic (``method="mixed"``)."""
+    if np.isinf(values).any():
+        raise ValueError("structure_test: the data hold infinite values.")
+    kinds, pairs = latent_class
+    seed_data, seed_null, seed_dip, seed_calibrate = parallel.spawn_seeds(random_state, 4)
+    missing = np.isnan(values)
+    correlation = calibrated_correlation(values, seed_calibrate,
+                                         missing if missing.any() else None)
+    observed = latent_class_share(values, ks, seed_data, kinds, pairs)
+    nulls = parallel.run(_null_latent_class,
+                         [(values, ks, s, kinds, pairs, correlation)
+                          for s in parallel.spawn_seeds(seed_null, n_null)], n_jobs=n_jobs)
+    dip = dip_test(values, missing, seed_dip, feature_names)
+    return _result(observed, nulls, ks, n_null, alpha, dip)
+
+
 def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
                    min_components: int = 2, n_null: int = 39, alpha: float = 0.05,
                    missing: np.ndarray | None = None, imputer: Any = None,
                    feature_names: Any = None, random_state: Any = None,
-                   n_jobs: int | None = None) -> StructureTest:
+                   n_jobs: int | None = None,
+                   latent_class: tuple[list[str], list[tuple[int, int]]] | None = None
+                   ) -> StructureTest:
     """Test for subgroup structure against ``n_null`` reference null data sets.
 
     Parameters
@@ -380,6 +526,17 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
     random_state : int or None
     n_jobs : int, optional
         Workers (:func:`stratify.parallel.run`); the result does not depend on it.
+    latent_class : (kinds, pairs), optional
+        ``ConsensusClustering(method="mixed")``: the statistic is the latent
+        class model's gain in log-likelihood per patient over one class
+        (:func:`latent_class_share`; ``kinds`` of the features and ``pairs``
+        of binary features modelled jointly), computed on the data with their
+        missing values (NaN: ``values`` need not be complete, ``missing``,
+        ``imputer`` and ``reduce`` are not used); the null data are the
+        features' observed values joined by :func:`calibrated_correlation` and
+        lose the same values. On discrete features, k-means on normal scores
+        against the calibrated null found the planted clinical phenotypes
+        (n = 500) in 2 of 4 cohorts.
 
     Returns
     -------
@@ -404,6 +561,10 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
     if n_null < 2:
         raise ValueError(f"structure_test needs n_null >= 2 reference data sets. Got {n_null}.")
     values = np.asarray(values, dtype=float)
+    if latent_class is not None:
+        return _latent_class_test(values, ks, latent_class, n_null=n_null, alpha=alpha,
+                                  feature_names=feature_names, random_state=random_state,
+                                  n_jobs=n_jobs)
     if missing is not None:
         missing = np.asarray(missing, dtype=bool)
         if missing.shape != values.shape:
@@ -425,23 +586,5 @@ def structure_test(values: np.ndarray, ks: list[int], *, reduce: Any = "auto",
         [(values, selected, components, ks, s, missing, imputer)
          for s in parallel.spawn_seeds(seed_null, n_null)],
         n_jobs=n_jobs)
-    statistics = np.vstack([observed, *nulls])
-    largest = _max_z(statistics)
-    null_values = statistics[1:]
-    logs = np.log(np.clip(null_values, 1e-300, None))
-    gap = logs.mean(axis=0) - np.log(np.clip(observed, 1e-300, None))
-    table = pd.DataFrame({
-        "within": observed,
-        "null_within_mean": null_values.mean(axis=0),
-        "null_within_sd": null_values.std(axis=0, ddof=1),
-        "gap": gap,
-        "z": gap / np.where(logs.std(axis=0, ddof=1) > 0, logs.std(axis=0, ddof=1), np.inf),
-        "p_value": (1 + (null_values <= observed).sum(axis=0)) / (n_null + 1),
-    }, index=pd.Index(ks, name="k"))
-    p_null = float((largest >= largest[0]).mean())
-    dip = dip_test(values, missing, seed_dip, feature_names)
-    tested = dip["p_value"].dropna()
-    p_dip = float(min(1.0, tested.min() * len(tested))) if len(tested) else 1.0
-    return StructureTest(table=table, p_value=float(min(1.0, 2 * min(p_null, p_dip))),
-                         alpha=float(alpha), n_null=int(n_null), p_null=p_null, dip=dip,
-                         p_dip=p_dip)
+    return _result(observed, nulls, ks, n_null, alpha,
+                   dip_test(values, missing, seed_dip, feature_names))

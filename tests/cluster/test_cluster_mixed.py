@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
-from stratify.cluster import ConsensusClustering
+from stratify.cluster import ConsensusClustering, reference_null
 from stratify.cluster._mixed import Encoding, LatentClassModel, feature_kinds, fit_latent_class
 from stratify.data import PSS_SCHEMA
 from stratify.synthetic import PHENOTYPE_COLUMNS, make_pss_cohort
@@ -135,8 +135,39 @@ def test_same_result_for_the_same_random_state_whatever_n_jobs():
     np.testing.assert_array_equal(fits[0].resample_labels_, fits[1].resample_labels_)
 
 
+def one_factor(n=500, seed=0, loading=0.6):
+    """Correlated binary and ordinal features without subgroups: one latent normal
+    factor behind them (a Gaussian copula), 20 % of the values missing."""
+    from scipy.special import ndtri
+
+    rng = np.random.default_rng(seed)
+    factor = rng.standard_normal(n)
+    latent = loading * factor[:, None] + np.sqrt(1 - loading**2) * rng.standard_normal((n, 10))
+    binary = (latent[:, :6] > ndtri(1 - np.linspace(0.15, 0.6, 6))).astype(float)
+    ordinal = np.column_stack([np.searchsorted(ndtri([0.6, 0.85, 0.95]), latent[:, j])
+                               for j in range(6, 10)]).astype(float)
+    frame = pd.DataFrame(np.hstack([binary, ordinal]),
+                         columns=[f"b{j}" for j in range(6)] + [f"o{j}" for j in range(4)])
+    return frame.mask(rng.random(frame.shape) < 0.2)
+
+
+def test_calibrated_copula_keeps_the_correlations_of_discrete_features():
+    from stratify.cluster._structure import _score_correlation, calibrated_correlation
+
+    frame = one_factor(n=2000, seed=1).dropna()
+    values = frame.to_numpy(float)
+    target = _score_correlation(values)
+    off = ~np.eye(values.shape[1], dtype=bool)
+    plain = _score_correlation(reference_null(values, random_state=0, size=20_000))
+    calibrated = _score_correlation(reference_null(
+        values, random_state=0, correlation=calibrated_correlation(values, 0), size=20_000))
+    # cutting a latent normal weakens its correlations: the plain copula's are lower
+    assert (target - plain)[off].mean() > 0.03
+    assert abs((target - calibrated)[off]).max() < 0.03
+
+
 def test_null_mixed_data_give_one_group():
-    frame, _ = mixed_data(n=500, seed=4, classes=1)
+    frame = one_factor(n=500, seed=4)
     model = ConsensusClustering(method="mixed", k_range=range(2, 5), n_resamples=10,
                                 random_state=0).fit(frame)
     assert model.k_ == 1
