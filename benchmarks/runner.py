@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 MODULES = ("synthetic", "impute", "cluster", "mixtures", "recovery", "explain", "classify",
-           "survival", "quality", "validate", "formats", "validity", "workflow")
+           "survival", "quality", "validate", "formats", "validity", "workflow", "phenotypes")
 SUITES: dict[str, dict[str, tuple[int, ...]]] = {
     "quick": {"seeds": (0,)},
     "full": {"seeds": (0, 1, 2)},
