@@ -100,14 +100,23 @@ def skipped(result: Any, min_cell: int) -> Section | None:
                    "steps ran.")
 
 
+def _display_names(variables: Any) -> list[str]:
+    """Each variable's label and unit, or the names as they are when two labels would
+    collide (e.g. a column named like another variable's label)."""
+    names = [display_name(v) for v in variables]
+    return names if len(set(names)) == len(names) else [str(v) for v in variables]
+
+
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
     """Table 1 with its variables as a clinician reads them ("IgG (g/L)", not igg_g_l)."""
     table = table.copy()
+    variables = (table.index.levels[0] if isinstance(table.index, pd.MultiIndex)
+                 else table.index)
+    names = _display_names(variables)
     if isinstance(table.index, pd.MultiIndex):
-        table.index = table.index.set_levels(
-            [display_name(v) for v in table.index.levels[0]], level=0)
+        table.index = table.index.set_levels(names, level=0)
     else:
-        table.index = [display_name(v) for v in table.index]
+        table.index = names
     return table
 
 
@@ -174,7 +183,9 @@ def profile(result: Any, min_cell: int) -> Section | None:
     part = result.profile
     if part is None or part.profile is None:
         return None
-    table = part.profile.assign(feature=part.profile["feature"].map(display_name))
+    features = list(dict.fromkeys(part.profile["feature"]))
+    shown = dict(zip(features, _display_names(features), strict=True))
+    table = part.profile.assign(feature=part.profile["feature"].map(shown))
     body = _figure(lambda ax: plot.profile_heatmap(table, ax=ax),
                    "Profile heatmap: what distinguishes each subgroup", (7.0, 7.0))
     return Section("What defines each subgroup", "profile", body,

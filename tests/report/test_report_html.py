@@ -240,3 +240,11 @@ def test_tables_show_no_missing_marker_and_no_row_numbers():
     assert "<th>0</th>" not in page and "<th>1</th>" not in page  # no 0, 1, ... column
     named = _table_html(table.set_index(pd.Index(["a", "b"], name="pattern")))
     assert "<th>a</th>" in named  # a meaningful index is kept
+
+
+def test_labels_that_would_collide_keep_the_column_names():
+    from stratify.report._sections import _readable
+
+    table = pd.DataFrame({"Overall": ["1", "2"]}, index=pd.MultiIndex.from_tuples(
+        [("essdai", ""), ("ESSDAI", "")], names=["variable", "level"]))
+    assert _readable(table).index.get_level_values(0).tolist() == ["essdai", "ESSDAI"]
