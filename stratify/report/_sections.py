@@ -100,6 +100,16 @@ def skipped(result: Any, min_cell: int) -> Section | None:
                    "steps ran.")
 
 
+def _named(result: Any) -> pd.Series:
+    """The subgroup labels with their descriptive names ("S2 - IFIT3 high, ..."), when the
+    profile step named them."""
+    profile = result.profile
+    if profile is None or profile.names is None:
+        return result.labels
+    names = profile.names["name"]
+    return result.labels.map(lambda g: names.get(g, g))
+
+
 def _display_names(variables: Any) -> list[str]:
     """Each variable's label and unit, or the names as they are when two labels would
     collide (e.g. a column named like another variable's label)."""
@@ -156,7 +166,8 @@ def subgroups(result: Any, min_cell: int) -> Section | None:
     body = ""
     embedding = cluster.embedding
     if embedding is not None and result.labels is not None and result.k != 1:
-        body += _figure(lambda ax: _draw_embedding(embedding, result.labels, ax),
+        labels = _named(result)
+        body += _figure(lambda ax: _draw_embedding(embedding, labels, ax),
                         "Embedding: patients coloured by subgroup", (6.5, 5.0))
     body += _figure(lambda ax: plot.consensus_cdf(cc, ax=ax),
                     "Consensus CDF for each number of subgroups k")

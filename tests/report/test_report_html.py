@@ -248,3 +248,19 @@ def test_labels_that_would_collide_keep_the_column_names():
     table = pd.DataFrame({"Overall": ["1", "2"]}, index=pd.MultiIndex.from_tuples(
         [("essdai", ""), ("ESSDAI", "")], names=["variable", "level"]))
     assert _readable(table).index.get_level_values(0).tolist() == ["essdai", "ESSDAI"]
+
+
+def test_the_embedding_legend_names_the_subgroups(result, monkeypatch, tmp_path):
+    import stratify.report._sections as sections
+
+    drawn = {}
+
+    def spy(embedding, labels, ax):
+        drawn["labels"] = labels
+        return ax
+
+    monkeypatch.setattr(sections, "_draw_embedding", spy)
+    write_report(result, tmp_path)
+    names = result.profile.names["name"]
+    assert set(drawn["labels"]) == set(names)
+    assert (drawn["labels"].index == result.labels.index).all()
