@@ -270,8 +270,9 @@ class ConsensusClustering(_ConsensusSteps, ClusterMixin, BaseEstimator):
         X : DataFrame or array of shape (n_patients, n_features), or a list of them
             Numeric data. Missing values (NaN) are imputed by a mixture
             model fitted to the observed values (``imputer_``, see
-            the user guide). A list holds m imputed versions of the
-            same data (multiple imputation), each complete.
+            the user guide); ``method="mixed"`` leaves them out of each
+            patient's likelihood instead. A list holds m imputed versions
+            of the same data (multiple imputation), each complete.
         y : None
             Ignored.
 

@@ -208,7 +208,8 @@ def _score_correlation(values: np.ndarray, missing: np.ndarray | None = None) ->
     """Correlation of the normal scores; with ``missing``, of the observed values only
     (each feature's scores among its observed values, pairwise complete)."""
     if missing is None:
-        corr = np.atleast_2d(np.corrcoef(normal_scores(values), rowvar=False))
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant feature: NaN, 0
+            corr = np.atleast_2d(np.corrcoef(normal_scores(values), rowvar=False))
     else:
         from scipy import stats
 

@@ -114,6 +114,20 @@ def test_recovers_planted_latent_classes_without_imputation(planted):
     assert model.scores_.loc[3, "criterion"] == model.scores_.loc[3, "bic"]
 
 
+def test_profile_describes_the_mixed_subgroups_from_their_observed_values(planted):
+    from stratify.cluster import profile
+
+    frame, _, model = planted
+    table = profile(frame, model.labels_, clustered=list(frame.columns))
+    assert set(table["subgroup"].astype(int)) == {0, 1, 2}
+    assert set(table["feature"]) == set(frame.columns)
+    assert np.isfinite(table["effect_size"]).all()
+    means = model.subgroup_means_
+    assert means.notna().all().all()
+    np.testing.assert_allclose(means.loc[0, "c0"],
+                               frame["c0"][model.labels_ == 0].mean())
+
+
 def test_matches_the_oracle_on_the_planted_clinical_phenotypes():
     cohort = make_pss_cohort(n_patients=500, random_state=0, phenotypes=True)
     X = cohort.data[list(PHENOTYPE_COLUMNS)]
