@@ -222,8 +222,8 @@ def step_cluster(result, state: _State, part: ClusterResult) -> None:
 
     embedding = Embedder(method="pca", n_components=2, random_state=seed).fit_transform(state.X)
     part.embedding = embedding
-    part.confidence = pd.Series(np.asarray(model.confidence_),
-                                               index=state.X.index, name="confidence")
+    part.confidence = pd.Series(np.asarray(model.confidence_), index=state.X.index,
+                                name="confidence")
     if model.k_ == 1:
         part.no_structure = str(getattr(model, "reason_", "") or NO_STRUCTURE)
 
@@ -407,8 +407,8 @@ def _survival_curves(result, part: SurvivalResult, keep: pd.Index, y: np.ndarray
         groups = result.labels.reindex(keep[grouped])
         part.kaplan_meier = kaplan_meier(y[grouped], groups)
         part.logrank = logrank(y[grouped], groups).to_frame()
-        part.cumulative_incidence = cumulative_incidence(time_.iloc[grouped], event.iloc[grouped],
-                                                       groups)
+        part.cumulative_incidence = cumulative_incidence(time_.iloc[grouped],
+                                                         event.iloc[grouped], groups)
     else:
         # no subgroups (none found, or no clustering): the whole cohort's curves
         part.kaplan_meier = kaplan_meier(y)
