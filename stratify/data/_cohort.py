@@ -97,6 +97,16 @@ def read_csv(path: str | os.PathLike, schema: Schema = PSS_SCHEMA, **kwargs) -> 
     return _read_delimited(Path(path), schema, ",", **kwargs)
 
 
+def _check_named_once(names: list[str], where: str) -> None:
+    """Refuse a header naming a column twice (pandas would read the second as ``name.1``)."""
+    repeated = {name: [i + 1 for i, h in enumerate(names) if h == name]
+                for name in dict.fromkeys(names) if names.count(name) > 1}
+    if repeated:
+        shown = "; ".join(f"{name!r} at positions {pos}" for name, pos in repeated.items())
+        raise ValueError(f"{where}: {len(repeated)} column name(s) appear more than once in "
+                         f"the header ({shown}); each column must be named once.")
+
+
 def _read_delimited(path: Path, schema: Schema | None, sep: str, **kwargs: Any) -> pd.DataFrame:
     """:func:`read_csv` for a file delimited by ``sep`` (``","`` or a tab); ``schema=None``:
     no column is numeric by the schema, so every column takes only the empty field as
@@ -175,12 +185,7 @@ def _scan(path: Path, sep: str = ",") -> tuple[list[str], int]:
                         bad_lines.append(rows.line_num)
         except csv.Error as exc:
             raise ValueError(f"{path}: malformed {kind} ({exc}).") from None
-    repeated = {name: [i + 1 for i, h in enumerate(header) if h == name]
-                for name in dict.fromkeys(header) if header.count(name) > 1}
-    if repeated:
-        where = "; ".join(f"{name!r} at positions {pos}" for name, pos in repeated.items())
-        raise ValueError(f"{path}: {len(repeated)} column name(s) appear more than once in the "
-                         f"header ({where}); each column must be named once.")
+    _check_named_once(header, str(path))
     if bad_lines:
         shown = ", ".join(map(str, bad_lines[:5]))
         raise ValueError(

@@ -92,13 +92,14 @@ _FLAG_KINDS = [("flag_never_measured", "never measured"),
 def _ranked_flags(flags: pd.DataFrame) -> pd.DataFrame:
     """The flagged rows, most serious first: a variable never measured, implausible values
     (most first), incomplete (least complete first), then drift (largest first)."""
+    # every flag column is in QualityReport.flags(); False sorts before True
+    incomplete = flags["flag_incomplete"]
     ranked = flags.assign(
-        _never=~flags.get("flag_never_measured", False),
-        _implausible=~flags.get("flag_implausible", False),
+        _never=~flags["flag_never_measured"],
+        _implausible=~flags["flag_implausible"],
         _n_implausible=-flags["n_implausible"].fillna(0),
-        _incomplete=~flags.get("flag_incomplete", False),
-        _completeness=flags["completeness"].where(flags.get("flag_incomplete", False), 1.0)
-        .fillna(1.0),
+        _incomplete=~incomplete,
+        _completeness=flags["completeness"].where(incomplete, 1.0).fillna(1.0),
         _drift=-flags["drift"].abs().fillna(0.0))
     keys = ["_never", "_implausible", "_n_implausible", "_incomplete", "_completeness",
             "_drift"]
@@ -109,7 +110,7 @@ def _flag_counts(flags: pd.DataFrame) -> str:
     """"142 flagged rows: 120 drift between centres, 15 incomplete, ..." (a row may count
     under several kinds)."""
     parts = [f"{int(flags[column].sum())} {label}" for column, label in _FLAG_KINDS
-             if column in flags.columns and flags[column].any()]
+             if flags[column].any()]
     return f"{len(flags)} flagged row(s): " + ", ".join(parts) + "."
 
 

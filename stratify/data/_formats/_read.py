@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._cohort import NUMERIC_NA_VALUES, _read_delimited
+from .._cohort import NUMERIC_NA_VALUES, _check_named_once, _read_delimited
 from .._keys import _canonical
 from .._schema import PSS_SCHEMA, Schema
 from ._optional import require
@@ -172,12 +172,7 @@ def _check_names(names: list[Any], where: str) -> None:
     blank = [i + 1 for i, n in enumerate(text) if not n.strip()]
     if blank:
         raise ValueError(f"{where}: header has empty column name(s) at position(s) {blank}.")
-    repeated = {n: [i + 1 for i, m in enumerate(text) if m == n]
-                for n in dict.fromkeys(text) if text.count(n) > 1}
-    if repeated:
-        shown = "; ".join(f"{n!r} at positions {p}" for n, p in repeated.items())
-        raise ValueError(f"{where}: {len(repeated)} column name(s) appear more than once in "
-                         f"the header ({shown}); each column must be named once.")
+    _check_named_once(text, where)
 
 
 # -- Excel --------------------------------------------------------------------------------
