@@ -293,9 +293,7 @@ works until 0.3 with a FutureWarning."""
 
 def _renamed_keys(config: Mapping[str, Any]) -> Mapping[str, Any]:
     """``config`` with 0.1's setting names moved to today's, each with a FutureWarning."""
-    import warnings
-
-    from ._utils.deprecation import REMOVED_IN
+    from ._utils.deprecation import warn_renamed
 
     out: dict[str, Any] | None = None
     for (section, old), new in RENAMED_KEYS.items():
@@ -305,9 +303,7 @@ def _renamed_keys(config: Mapping[str, Any]) -> Mapping[str, Any]:
         if new in settings:
             raise ValueError(f"Invalid configuration: '{section}.{old}' is the old name of "
                              f"'{section}.{new}'; give '{section}.{new}' only.")
-        warnings.warn(f"The setting '{section}.{old}' was renamed '{section}.{new}'; "
-                      f"'{section}.{old}' will stop working in stratify {REMOVED_IN}.",
-                      FutureWarning, stacklevel=4)
+        warn_renamed("The setting", f"{section}.{old}", f"{section}.{new}", stacklevel=4)
         out = dict(config) if out is None else out
         out[section] = {(new if k == old else k): v for k, v in settings.items()}
     return config if out is None else out

@@ -13,15 +13,31 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["REMOVED_IN", "RenamedColumnsFrame", "renamed_argument", "with_renamed_columns"]
+__all__ = ["REMOVED_IN", "RenamedColumnsFrame", "renamed_argument", "warn_renamed",
+           "with_renamed_columns"]
 
 REMOVED_IN = "0.3"
 """The release in which the names deprecated now stop working."""
 
 
-def _warn(old: str, new: str, what: str, stacklevel: int) -> None:
+def warn_renamed(what: str, old: str, new: str, stacklevel: int) -> None:
+    """The FutureWarning of every renamed name: ``"<what> 'old' was renamed 'new'; ..."``.
+
+    ``stacklevel`` counts from the caller of this function, as
+    :func:`warnings.warn` counts from its own caller.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_renamed("The setting", "impute.kind", "impute.method", stacklevel=1)
+    >>> str(caught[0].message).split(";")[0]
+    "The setting 'impute.kind' was renamed 'impute.method'"
+    """
     warnings.warn(f"{what} {old!r} was renamed {new!r}; {old!r} will stop working in "
-                  f"stratify {REMOVED_IN}. Use {new!r}.", FutureWarning, stacklevel=stacklevel)
+                  f"stratify {REMOVED_IN}. Use {new!r}.", FutureWarning,
+                  stacklevel=stacklevel + 1)
 
 
 def renamed_argument(owner: str, old: str, new: str, old_value: Any, new_value: Any,
@@ -68,7 +84,7 @@ def renamed_argument(owner: str, old: str, new: str, old_value: Any, new_value: 
     if new_value is not default:
         raise TypeError(f"{owner} got both {old!r} and {new!r}; {old!r} is the old name of "
                         f"{new!r}: give {new!r} only.")
-    _warn(old, new, f"{owner}'s argument", stacklevel=4)
+    warn_renamed(f"{owner}'s argument", old, new, stacklevel=3)
     return old_value
 
 
@@ -91,13 +107,13 @@ class RenamedColumnsFrame(pd.DataFrame):
     def __getitem__(self, key: Any) -> Any:
         renamed = getattr(self, "_renamed", {})
         if isinstance(key, str) and key in renamed and key not in self.columns:
-            _warn(key, renamed[key], "The column", stacklevel=3)
+            warn_renamed("The column", key, renamed[key], stacklevel=2)
             return pd.DataFrame(self)[renamed[key]].rename(key)
         if isinstance(key, list) and any(isinstance(k, str) and k in renamed
                                          and k not in self.columns for k in key):
             for k in key:
                 if isinstance(k, str) and k in renamed and k not in self.columns:
-                    _warn(k, renamed[k], "The column", stacklevel=3)
+                    warn_renamed("The column", k, renamed[k], stacklevel=2)
             new = [renamed.get(k, k) if k not in self.columns else k for k in key]
             out = pd.DataFrame(self)[new]
             out.columns = key

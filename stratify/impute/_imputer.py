@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from .._utils.checks import check_no_empty_columns, check_numeric_columns
-from .._utils.deprecation import REMOVED_IN, renamed_argument
+from .._utils.deprecation import renamed_argument, warn_renamed
 from .._utils.kinds import column_kind
 from ..data import PSS_SCHEMA, Schema
 
@@ -280,9 +280,7 @@ class SchemaImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _fit(self, X) -> None:
         if self.kind != "deprecated":
-            warnings.warn(f"{_WHO}: the parameter 'kind' was renamed 'method'; 'kind' will "
-                          f"stop working in stratify {REMOVED_IN}. Use method={self.kind!r}.",
-                          FutureWarning, stacklevel=4)
+            warn_renamed(f"{_WHO}'s parameter", "kind", "method", stacklevel=4)
         values = self._values(X, reset=True)
         names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
                  else [f"x{j}" for j in range(values.shape[1])])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.deprecation import REMOVED_IN
+from .._utils.deprecation import warn_renamed
 from ..data import Schema
 from ..parallel import run, spawn_seeds
 from ._imputer import SchemaImputer
@@ -124,9 +123,7 @@ class MultipleImputer(TransformerMixin, BaseEstimator):
         is deterministic."""
         kind = getattr(self, "kind", "deprecated")
         if kind != "deprecated":
-            warnings.warn("MultipleImputer: the parameter 'kind' was renamed 'method'; "
-                          f"'kind' will stop working in stratify {REMOVED_IN}. Use "
-                          f"method={kind!r}.", FutureWarning, stacklevel=4)
+            warn_renamed("MultipleImputer's parameter", "kind", "method", stacklevel=4)
         name = kind if kind != "deprecated" else self.method
         if name in ("simple", "knn"):
             raise ValueError(
